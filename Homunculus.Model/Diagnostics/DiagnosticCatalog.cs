@@ -1,0 +1,69 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace Homunculus.Model.Diagnostics
+{
+    public enum DiagnosticSeverity
+    {
+        Warning,
+        Error,
+    }
+
+    /// <summary>One kind of problem the product reports: a stable code, a severity, a message template.</summary>
+    public sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severity, string Title, string MessageFormat)
+    {
+        public string Format(params object[] args) => string.Format(CultureInfo.InvariantCulture, MessageFormat, args);
+    }
+
+    /// <summary>
+    /// Every diagnostic of the compiler, the MSBuild task and the source generator, declared once.
+    /// docs/diagnostics.md documents each code; a test keeps the two in step.
+    /// </summary>
+    public static class DiagnosticCatalog
+    {
+        // HMC0xxx: the .hspec file itself.
+        public static readonly DiagnosticDescriptor JsonSyntax = Error("HMC0001", "Invalid JSON", "the .hspec is not valid JSON: {0}");
+        public static readonly DiagnosticDescriptor MissingProperty = Error("HMC0002", "Missing property", "required property '{0}' is missing");
+        public static readonly DiagnosticDescriptor WrongType = Error("HMC0003", "Wrong value type", "'{0}' must be {1}");
+        public static readonly DiagnosticDescriptor UnknownProperty = Error("HMC0004", "Unknown property", "unknown property '{0}'{1}");
+        public static readonly DiagnosticDescriptor InvalidValue = Error("HMC0005", "Invalid value", "'{0}' {1}");
+        public static readonly DiagnosticDescriptor IdentifierCollision = Error("HMC0006", "Identifier collision", "{0} '{1}' and '{2}' both map to the identifier '{3}'; rename one");
+
+        // HMC1xxx: data.
+        public static readonly DiagnosticDescriptor DataFileNotFound = Error("HMC1001", "Data file not found", "data file not found: {0}");
+        public static readonly DiagnosticDescriptor UnknownColumn = Error("HMC1002", "Unknown column", "column '{0}' is not in the data (columns: {1})");
+        public static readonly DiagnosticDescriptor MissingLabel = Error("HMC1003", "Label column missing", "label column '{0}' is not in the data (columns: {1})");
+        public static readonly DiagnosticDescriptor NotANumber = Error("HMC1004", "Non-numeric value", "feature '{0}' is numeric but row {1} has '{2}'; declare it \"categorical\" or fix the value");
+        public static readonly DiagnosticDescriptor RowWidth = Error("HMC1005", "Wrong number of fields", "row has {0} fields, expected {1}");
+        public static readonly DiagnosticDescriptor UnmappedLabel = Error("HMC1006", "Unmapped label", "label '{0}' maps to no class; add it to a class or add a class with \"*\"");
+        public static readonly DiagnosticDescriptor EmptyData = Error("HMC1007", "No data", "{0} has no data rows");
+        public static readonly DiagnosticDescriptor SingleClass = Error("HMC1008", "One class only", "the training data holds only class '{0}'; a classifier needs at least two");
+        public static readonly DiagnosticDescriptor DataReadError = Error("HMC1009", "Data file unreadable", "cannot read {0}: {1}");
+
+        // HMC2xxx: training and targets.
+        public static readonly DiagnosticDescriptor UnsupportedAlgorithm = Error("HMC2001", "Algorithm not available", "algorithm '{0}' is not available (available: {1})");
+        public static readonly DiagnosticDescriptor UnsupportedTarget = Error("HMC2002", "Unknown target", "target '{0}' is unknown (known: {1})");
+        public static readonly DiagnosticDescriptor OverBudget = Warning("HMC2003", "Over budget", "estimated {0} is {1} {2}, over the budget of {3} {2}");
+
+        // HMC8xxx: the build integration (task, generator).
+        public static readonly DiagnosticDescriptor ModelFileMissing = Warning("HMC8001", "Model file missing", "the model file {0} does not exist yet; build the project to compile {1}");
+        public static readonly DiagnosticDescriptor ModelFileInvalid = Error("HMC8002", "Model file invalid", "the model file {0} cannot be read: {1}");
+
+        // HMC9xxx: the compiler itself.
+        public static readonly DiagnosticDescriptor InternalError = Error("HMC9001", "Internal compiler error", "internal compiler error: {0} (details in {1})");
+        public static readonly DiagnosticDescriptor Usage = Error("HMC9002", "Command line", "{0}");
+        public static readonly DiagnosticDescriptor Cancelled = Error("HMC9003", "Cancelled", "compilation was cancelled; nothing was written");
+
+        public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(DiagnosticCatalog)
+            .GetFields()
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .OrderBy(d => d.Code, System.StringComparer.Ordinal)
+            .ToList();
+
+        private static DiagnosticDescriptor Error(string code, string title, string format) => new DiagnosticDescriptor(code, DiagnosticSeverity.Error, title, format);
+
+        private static DiagnosticDescriptor Warning(string code, string title, string format) => new DiagnosticDescriptor(code, DiagnosticSeverity.Warning, title, format);
+    }
+}

@@ -1,0 +1,100 @@
+namespace Homunculus.Model.Ir
+{
+    /// <summary>
+    /// The intermediate representation: everything a compiled data-plane program computes, in integers.
+    /// Every emitter (P4, Spatial, C#) and the reference interpreter read this and nothing else.
+    /// </summary>
+    public sealed record ModelFile
+    {
+        public const int CurrentFormatVersion = 1;
+
+        public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+        /// <summary>The program's name as written in the .hspec (not yet an identifier).</summary>
+        public string Name { get; init; } = "";
+
+        /// <summary>The .hspec file name (no directory), named in generated file headers.</summary>
+        public string SpecFile { get; init; } = "";
+
+        public string CompilerVersion { get; init; } = "";
+
+        public EquatableArray<FeatureEncoding> Features { get; init; } = EquatableArray<FeatureEncoding>.Empty;
+
+        public EquatableArray<ClassInfo> Classes { get; init; } = EquatableArray<ClassInfo>.Empty;
+
+        public ModelNode Model { get; init; } = new MlpModel();
+
+        public PlatformInfo Platform { get; init; } = new PlatformInfo();
+    }
+
+    public enum FeatureKind
+    {
+        Integer,
+        Fractional,
+        Categorical,
+    }
+
+    /// <summary>
+    /// How a raw feature value becomes the unsigned integer the switch sees in the feature header.
+    /// Numeric: <c>clamp(round_half_away_from_zero(value * Scale) - Offset, 0, Max)</c>.
+    /// Categorical: the index of the value in <see cref="Categories"/> (ordinal order), else <see cref="UnknownCode"/>.
+    /// </summary>
+    public sealed record FeatureEncoding
+    {
+        public string Name { get; init; } = "";
+
+        public FeatureKind Kind { get; init; }
+
+        /// <summary>Significant bits of the encoded value (1..32).</summary>
+        public int Bits { get; init; }
+
+        /// <summary>Multiplier applied before rounding (1 for integers, 10^d for fractional values).</summary>
+        public long Scale { get; init; } = 1;
+
+        /// <summary>Subtracted after scaling, so that the smallest training value encodes as 0.</summary>
+        public long Offset { get; init; }
+
+        /// <summary>Largest encoded value; larger values clamp to it.</summary>
+        public long Max { get; init; }
+
+        public EquatableArray<string> Categories { get; init; } = EquatableArray<string>.Empty;
+
+        public int UnknownCode => Categories.Count;
+
+        /// <summary>Width of the feature's field in the feature header: Bits rounded up to 8, 16 or 32.</summary>
+        public int FieldBits => Bits <= 8 ? 8 : Bits <= 16 ? 16 : 32;
+    }
+
+    /// <summary>A class the model predicts, with the label values that map to it.</summary>
+    public sealed record ClassInfo
+    {
+        public string Name { get; init; } = "";
+
+        public EquatableArray<string> Labels { get; init; } = EquatableArray<string>.Empty;
+
+        /// <summary>True for the class that takes every label not listed elsewhere (<c>"*"</c>).</summary>
+        public bool TakesOtherLabels { get; init; }
+    }
+
+    /// <summary>The target the program was compiled for and the estimate of what it costs there.</summary>
+    public sealed record PlatformInfo
+    {
+        public string Target { get; init; } = "";
+
+        public EquatableArray<ResourceFigure> Resources { get; init; } = EquatableArray<ResourceFigure>.Empty;
+    }
+
+    /// <summary>One estimated figure against its budget (budget null when the target has none).</summary>
+    public sealed record ResourceFigure
+    {
+        public string Name { get; init; } = "";
+
+        public double Value { get; init; }
+
+        public double? Budget { get; init; }
+
+        public string Unit { get; init; } = "";
+
+        public bool Fits => Budget is null || Value <= Budget.Value;
+    }
+}

@@ -44,11 +44,16 @@ namespace Homunculus.Model.Diagnostics
         // HMC2xxx: training and targets.
         public static readonly DiagnosticDescriptor UnsupportedAlgorithm = Error("HMC2001", "Algorithm not available", "algorithm '{0}' is not available (available: {1})");
         public static readonly DiagnosticDescriptor UnsupportedTarget = Error("HMC2002", "Unknown target", "target '{0}' is unknown (known: {1})");
-        public static readonly DiagnosticDescriptor OverBudget = Warning("HMC2003", "Over budget", "estimated {0} is {1} {2}, over the budget of {3} {2}");
+        public static readonly DiagnosticDescriptor OverBudget = Error("HMC2003", "Over budget", "the model does not fit {0}: estimated {1} is {2}, the budget is {3}");
+        public static readonly DiagnosticDescriptor AlgorithmNotOnTarget = Error("HMC2004", "Algorithm cannot run on target", "algorithm '{0}' cannot run on {1}: {2}");
 
         // HMC8xxx: the build integration (task, generator).
         public static readonly DiagnosticDescriptor ModelFileMissing = Warning("HMC8001", "Model file missing", "the model file {0} does not exist yet; build the project to compile {1}");
         public static readonly DiagnosticDescriptor ModelFileInvalid = Error("HMC8002", "Model file invalid", "the model file {0} cannot be read: {1}");
+        public static readonly DiagnosticDescriptor ModelStubUnsupported = Error("HMC8010", "No C# stub for model file", "the model file {0} cannot be turned into a C# stub: {1}");
+        public static readonly DiagnosticDescriptor CompilerFailed = Error("HMC8003", "Compiler failed", "the Homunculus compiler exited with code {0} without reporting an error ({1}); build with -v:n to see its full output");
+        public static readonly DiagnosticDescriptor CompilerNotFound = Error("HMC8004", "Compiler not found", "the Homunculus compiler was not found at '{0}'; check HomunculusCompilerPath or restore the Homunculus.Sdk package again");
+        public static readonly DiagnosticDescriptor DotnetNotFound = Error("HMC8005", "dotnet host not found", "cannot find the dotnet host to run the Homunculus compiler: DOTNET_HOST_PATH is not set and 'dotnet' is not on PATH");
 
         // HMC9xxx: the compiler itself.
         public static readonly DiagnosticDescriptor InternalError = Error("HMC9001", "Internal compiler error", "internal compiler error: {0} (details in {1})");

@@ -95,6 +95,9 @@ namespace Homunculus.Model.Ir
 
         public string Unit { get; init; } = "";
 
-        public bool Fits => Budget is null || Value <= Budget.Value;
+        /// <summary>True when the budget is a floor (throughput), false when it is a ceiling (area, latency).</summary>
+        public bool AtLeast { get; init; }
+
+        public bool Fits => Budget is null || (AtLeast ? Value >= Budget.Value : Value <= Budget.Value);
     }
 }

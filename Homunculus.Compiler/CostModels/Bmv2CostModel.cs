@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using System.Linq;
+using Homunculus.Compiler.Spec;
+using Homunculus.Model.Ir;
+
+namespace Homunculus.Compiler.CostModels;
+
+/// <summary>
+/// BMv2 simple_switch, the software switch: no resource limits beyond what the program declares.
+/// Reports the work per packet so programs can be compared; budgets apply only when the .hspec sets them.
+/// </summary>
+public sealed class Bmv2CostModel : CostModel
+{
+    public override string Target => "bmv2";
+
+    public override IReadOnlyDictionary<string, double> Defaults { get; } = new SortedDictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["multiplications"] = double.PositiveInfinity,
+    };
+
+    public override string? CannotRun(string algorithm) => null;
+
+    public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
+    {
+        if (model.Model is not MlpModel mlp) throw new NotSupportedException(model.Model.Kind);
+        int multiplications = 0;
+        for (int l = 0; l < mlp.Layers.Count; l++)
+        {
+            var layer = mlp.Layers[l];
+            for (int i = 0; i < layer.Inputs; i++)
+            {
+                if (l == 0 && mlp.Inputs[i].Transform == InputTransform.OneHot) continue;
+                for (int j = 0; j < layer.Outputs; j++)
+                    if (layer.Weight(j, i) != 0) multiplications++;
+            }
+        }
+        double budget = Parameter(platform, "multiplications");
+        return new[]
+        {
+            new ResourceFigure { Name = "multiplications per packet", Value = multiplications, Budget = double.IsInfinity(budget) ? null : budget, Unit = "" },
+            new ResourceFigure { Name = "header bits", Value = model.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" },
+        };
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Generic;
+using Homunculus.Compiler.Spec;
+using Homunculus.Model.Ir;
+
+namespace Homunculus.Compiler.CostModels;
+
+/// <summary>
+/// Tofino 1 (TNA): 12 MAU stages; no multiplication of two run-time values, so models must be lowered
+/// to tables. The figures are the commonly cited per-pipeline ones (docs/targets.md).
+/// </summary>
+public sealed class TofinoCostModel : CostModel
+{
+    public override string Target => "tofino";
+
+    public override IReadOnlyDictionary<string, double> Defaults { get; } = new SortedDictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["stages"] = 12,
+        ["tablesPerStage"] = 16,
+        ["sramBlocksPerStage"] = 80,
+        ["tcamBlocksPerStage"] = 24,
+        ["phvBits"] = 4096,
+    };
+
+    public override string? CannotRun(string algorithm) => algorithm switch
+    {
+        "dnn" => "Tofino cannot multiply two run-time values, and a multi-layer perceptron multiplies every hidden activation by a weight; choose taurus or bmv2, or a table-based family",
+        _ => null,
+    };
+
+    public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform) =>
+        throw new NotSupportedException($"no Tofino lowering for '{model.Model.Kind}'");
+}

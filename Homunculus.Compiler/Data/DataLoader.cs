@@ -1,0 +1,263 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Homunculus.Compiler.Diagnostics;
+using Homunculus.Compiler.Spec;
+using Homunculus.Model.Diagnostics;
+using Homunculus.Model.Interpretation;
+using Homunculus.Model.Ir;
+
+namespace Homunculus.Compiler.Data;
+
+/// <summary>The data of a program, loaded, mapped to classes and encoded as the switch will see it.</summary>
+public sealed record LoadedData(
+    IReadOnlyList<FeatureEncoding> Features,
+    IReadOnlyList<ClassInfo> Classes,
+    Dataset Train,
+    Dataset Test,
+    bool TestIsHoldout);
+
+/// <summary>
+/// Loads the .hspec's data files, derives each feature's integer encoding from the training rows
+/// (never from the test rows), and encodes both sets.
+/// </summary>
+public static class DataLoader
+{
+    /// <summary>Fractional values keep at most this many decimal digits.</summary>
+    public const int MaxDecimals = 6;
+
+    /// <summary>Reads every data file once; the bytes also feed the content hash.</summary>
+    public static IReadOnlyDictionary<string, byte[]>? ReadFiles(HSpec spec, DiagnosticBag diagnostics)
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var paths = spec.Data.Train.Concat(spec.Data.Test is null ? [] : [spec.Data.Test]);
+        foreach (var path in paths)
+        {
+            if (files.ContainsKey(path.FullPath)) continue;
+            if (!File.Exists(path.FullPath))
+            {
+                diagnostics.Report(DiagnosticCatalog.DataFileNotFound, path.Location, path.FullPath);
+                continue;
+            }
+            try
+            {
+                files[path.FullPath] = File.ReadAllBytes(path.FullPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                diagnostics.Report(DiagnosticCatalog.DataReadError, path.Location, path.FullPath, e.Message);
+            }
+        }
+        return diagnostics.HasErrors ? null : files;
+    }
+
+    public static LoadedData? Load(HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
+    {
+        var selected = spec.Features
+            .Select(f => (f.Name, f.Location, DiagnosticCatalog.UnknownColumn))
+            .Append((spec.Data.Label, spec.Data.LabelLocation, DiagnosticCatalog.MissingLabel))
+            .ToList();
+
+        var trainTables = new List<RawTable>();
+        foreach (var path in spec.Data.Train)
+        {
+            var table = RawTable.Read(path, files[path.FullPath], spec.Data, selected, diagnostics);
+            if (table is null) return null;
+            trainTables.Add(table);
+        }
+        RawTable? testTable = null;
+        if (spec.Data.Test is { } testPath)
+        {
+            testTable = RawTable.Read(testPath, files[testPath.FullPath], spec.Data, selected, diagnostics);
+            if (testTable is null) return null;
+        }
+
+        int labelIndex = spec.Features.Count;
+        var classes = ClassMapping(spec, trainTables, diagnostics);
+        if (classes is null) return null;
+
+        var encodings = new List<FeatureEncoding>();
+        for (int f = 0; f < spec.Features.Count; f++)
+        {
+            var encoding = DeriveEncoding(spec.Features[f], f, trainTables, diagnostics);
+            if (encoding is null) return null;
+            encodings.Add(encoding);
+        }
+
+        var train = Encode(trainTables, encodings, classes, labelIndex, diagnostics);
+        if (train is null) return null;
+        if (train.Classes.Distinct().Count() < 2)
+        {
+            diagnostics.Report(DiagnosticCatalog.SingleClass, spec.Data.LabelLocation, classes[train.Classes[0]].Name);
+            return null;
+        }
+
+        Dataset test;
+        bool holdout = testTable is null;
+        if (testTable is not null)
+        {
+            var encodedTest = Encode([testTable], encodings, classes, labelIndex, diagnostics);
+            if (encodedTest is null) return null;
+            test = encodedTest;
+        }
+        else
+        {
+            var (trainRows, testRows) = Splits.Stratified(train.Classes, spec.Data.Holdout, spec.Seed);
+            test = train.Subset(testRows);
+            train = train.Subset(trainRows);
+        }
+        return new LoadedData(encodings, classes, train, test, holdout);
+    }
+
+    private static List<ClassInfo>? ClassMapping(HSpec spec, List<RawTable> tables, DiagnosticBag diagnostics)
+    {
+        int labelIndex = spec.Features.Count;
+        if (spec.Data.Classes is { } declared)
+        {
+            return declared.Select(c => new ClassInfo
+            {
+                Name = c.Name,
+                Labels = c.Labels.ToEquatableArray(),
+                TakesOtherLabels = c.TakesOtherLabels,
+            }).ToList();
+        }
+        var labels = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var table in tables)
+            foreach (var row in table.Rows) labels.Add(row[labelIndex]);
+        return labels.Select(l => new ClassInfo { Name = l, Labels = EquatableArray.From(l) }).ToList();
+    }
+
+    private static FeatureEncoding? DeriveEncoding(FeatureSpec feature, int index, List<RawTable> tables, DiagnosticBag diagnostics)
+    {
+        var kind = feature.Kind;
+        if (kind == FeatureKind.Categorical) return Categorical(feature, index, tables);
+
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        int decimals = 0;
+        bool allIntegers = true;
+        foreach (var table in tables)
+        {
+            for (int r = 0; r < table.Rows.Count; r++)
+            {
+                string text = table.Rows[r][index];
+                if (!TryParse(text, out double value))
+                {
+                    if (kind is null && r == 0 && table == tables[0]) return Categorical(feature, index, tables);
+                    diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, index), feature.Name, table.LineNumbers[r], text);
+                    return null;
+                }
+                min = Math.Min(min, value);
+                max = Math.Max(max, value);
+                if (value != Math.Floor(value))
+                {
+                    allIntegers = false;
+                    decimals = Math.Max(decimals, DecimalsOf(text));
+                }
+            }
+        }
+        kind ??= allIntegers ? FeatureKind.Integer : FeatureKind.Fractional;
+        long scale = kind == FeatureKind.Integer ? 1 : Pow10(Math.Clamp(decimals, 1, MaxDecimals));
+        double scaledMin = Math.Round(min * scale, MidpointRounding.AwayFromZero);
+        double scaledMax = Math.Round(max * scale, MidpointRounding.AwayFromZero);
+        long offset = scaledMin < 0 ? (long)Math.Max(scaledMin, -(double)uint.MaxValue) : 0;
+        double span = Math.Max(1, scaledMax - offset);
+        int bits = span >= uint.MaxValue ? 32 : BitLength((ulong)span);
+        return new FeatureEncoding
+        {
+            Name = feature.Name,
+            Kind = kind.Value,
+            Bits = bits,
+            Scale = scale,
+            Offset = offset,
+            Max = bits >= 32 ? uint.MaxValue : (1L << bits) - 1,
+        };
+    }
+
+    /// <summary>A numeric-looking first value decides; a feature declared categorical is always categorical.</summary>
+    private static FeatureEncoding Categorical(FeatureSpec feature, int index, List<RawTable> tables)
+    {
+        var values = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var table in tables)
+            foreach (var row in table.Rows) values.Add(row[index]);
+        int bits = BitLength((ulong)values.Count);   // codes 0..Count, Count = unknown
+        return new FeatureEncoding
+        {
+            Name = feature.Name,
+            Kind = FeatureKind.Categorical,
+            Bits = bits,
+            Max = (1L << bits) - 1,
+            Categories = values.ToEquatableArray(),
+        };
+    }
+
+    private static Dataset? Encode(List<RawTable> tables, List<FeatureEncoding> encodings, List<ClassInfo> classes, int labelIndex, DiagnosticBag diagnostics)
+    {
+        int rows = tables.Sum(t => t.Rows.Count);
+        int width = encodings.Count;
+        var encoded = new long[rows * width];
+        var classIndexes = new int[rows];
+        var labelToClass = new Dictionary<string, int>(StringComparer.Ordinal);
+        int otherClass = -1;
+        for (int c = 0; c < classes.Count; c++)
+        {
+            foreach (var label in classes[c].Labels) labelToClass[label] = c;
+            if (classes[c].TakesOtherLabels) otherClass = c;
+        }
+
+        int at = 0;
+        foreach (var table in tables)
+        {
+            for (int r = 0; r < table.Rows.Count; r++, at++)
+            {
+                var row = table.Rows[r];
+                for (int f = 0; f < width; f++)
+                {
+                    var encoding = encodings[f];
+                    if (encoding.Kind == FeatureKind.Categorical)
+                    {
+                        encoded[at * width + f] = FeatureEncoder.EncodeCategory(encoding, row[f]);
+                    }
+                    else if (TryParse(row[f], out double value))
+                    {
+                        encoded[at * width + f] = FeatureEncoder.EncodeNumber(encoding, value);
+                    }
+                    else
+                    {
+                        diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, f), encoding.Name, table.LineNumbers[r], row[f]);
+                        return null;
+                    }
+                }
+                string label = row[labelIndex];
+                if (labelToClass.TryGetValue(label, out int cls)) classIndexes[at] = cls;
+                else if (otherClass >= 0) classIndexes[at] = otherClass;
+                else
+                {
+                    diagnostics.Report(DiagnosticCatalog.UnmappedLabel, table.Location(r, labelIndex), label);
+                    return null;
+                }
+            }
+        }
+        return new Dataset(width, encoded, classIndexes);
+    }
+
+    public static bool TryParse(string text, out double value) =>
+        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !double.IsNaN(value) && !double.IsInfinity(value);
+
+    private static int DecimalsOf(string text)
+    {
+        text = text.Trim();
+        if (text.IndexOfAny(['e', 'E']) >= 0) return MaxDecimals;
+        int dot = text.IndexOf('.');
+        return dot < 0 ? 0 : text.Length - dot - 1;
+    }
+
+    private static long Pow10(int n)
+    {
+        long p = 1;
+        for (int i = 0; i < n; i++) p *= 10;
+        return p;
+    }
+
+    private static int BitLength(ulong value) => value == 0 ? 1 : 64 - System.Numerics.BitOperations.LeadingZeroCount(value);
+}

@@ -1,0 +1,393 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Homunculus.Model.Interpretation;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Naming;
+using Homunculus.Model.Text;
+
+namespace Homunculus.Compiler.Emitters.P4V1Model;
+
+/// <summary>
+/// BMv2 simple_switch (v1model) program for an MLP: the model is computed in the ingress control with
+/// the integer semantics of <see cref="ReferenceInterpreter"/> (32-bit wrapping <c>int&lt;32&gt;</c>
+/// accumulators, constant weights, ReLU by comparison, arithmetic shift, clamp, argmax with the lowest
+/// index winning ties). Writes <c>bmv2/&lt;snake name&gt;.p4</c> and, when the program has tables
+/// (one-hot lookups), <c>bmv2/&lt;snake name&gt;.commands.txt</c> with the same entries as
+/// simple_switch_CLI <c>table_add</c> commands.
+/// </summary>
+public sealed class Bmv2Emitter : IEmitter
+{
+    public const string GeneratorName = "Homunculus.Compiler Bmv2Emitter";
+
+    public string Target => "bmv2";
+
+    public bool Supports(ModelFile model) =>
+        model.Model is MlpModel mlp
+        && mlp.Layers.Count > 0
+        && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << P4FeatureTransport.ResultBits;
+
+    public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
+    {
+        if (model.Model is not MlpModel mlp || !Supports(model))
+            throw new NotSupportedException($"the bmv2 target cannot run model kind '{model.Model.Kind}' of this shape");
+        MlpShape.Check(model, mlp);
+        P4FeatureTransport.CheckDistinctNames(model);
+
+        string baseName = Identifiers.Snake(model.Name);
+        var tables = OneHotTable.Build(model, mlp);
+        var files = new List<GeneratedFile>
+        {
+            new GeneratedFile($"{Target}/{baseName}.p4", WriteProgram(model, mlp, tables)),
+        };
+        if (tables.Count > 0)
+            files.Add(new GeneratedFile($"{Target}/{baseName}.commands.txt", WriteCommands(model, tables)));
+        return files;
+    }
+
+    // ---- names (fixed prefixes keep every identifier off P4 keywords and off a leading digit) ----
+
+    internal static string CompandVar(FeatureEncoding f) => "c_" + Identifiers.Snake(f.Name);
+
+    internal static string Neuron(int layer, int output) => $"l{layer}_n{output}";
+
+    private const string BestValue = "best_val";
+    private const string BestClass = "best_cls";
+
+    /// <summary>The <c>int&lt;32&gt;</c> expression of first-layer input <paramref name="input"/> (not one-hot).</summary>
+    internal static string InputExpression(ModelFile model, MlpInput input)
+    {
+        var f = model.Features[input.Feature];
+        return input.Transform switch
+        {
+            // Widen the unsigned field to 32 bits first (zero extension), then reinterpret: (int)v in C#.
+            InputTransform.Identity => $"(int<32>)(bit<32>){P4FeatureTransport.FieldRef(f)}",
+            InputTransform.Log2Compand => $"(int<32>)m.{CompandVar(f)}",
+            _ => throw new InvalidOperationException("one-hot inputs are added by their lookup table"),
+        };
+    }
+
+    private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    // ---- the program ----
+
+    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotTable> tables)
+    {
+        var w = new CodeWriter();
+        GeneratedHeader.Write(w, GeneratorName, model);
+        w.Line("// BMv2 simple_switch (v1model). Feature packets (EtherType 0x88B5) get the class index in");
+        w.Line("// h.feat.result; every packet goes back out of the port it came in on.");
+        for (int c = 0; c < model.Classes.Count; c++)
+            w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
+        w.Line();
+        P4FeatureTransport.WriteIncludes(w, "v1model.p4");
+        w.Line();
+        P4FeatureTransport.WriteHeaders(w, model);
+        w.Line();
+        WriteMetadata(w, model, mlp);
+        w.Line();
+        P4FeatureTransport.WriteV1ModelParser(w);
+        w.Line();
+        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
+        w.Line();
+        using (P4FeatureTransport.OpenV1ModelIngress(w))
+        {
+            foreach (var table in tables)
+            {
+                table.WriteDeclaration(w, model);
+                w.Line();
+            }
+            using (w.Block("apply {"))
+            {
+                using (w.Block("if (h.feat.isValid()) {"))
+                {
+                    WriteCompanding(w, model, mlp);
+                    for (int k = 0; k < mlp.Layers.Count; k++)
+                    {
+                        WriteLayer(w, model, mlp, k, k == 0 ? tables : Array.Empty<OneHotTable>());
+                    }
+                    WriteArgMax(w, mlp);
+                }
+                w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
+            }
+        }
+        w.Line();
+        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
+        w.Line();
+        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w);
+        return w.ToString();
+    }
+
+    /// <summary>Features that feed at least one Log2Compand input, in feature order.</summary>
+    internal static IReadOnlyList<int> CompandedFeatures(MlpModel mlp) =>
+        mlp.Inputs.Where(i => i.Transform == InputTransform.Log2Compand).Select(i => i.Feature).Distinct().OrderBy(i => i).ToList();
+
+    private static void WriteMetadata(CodeWriter w, ModelFile model, MlpModel mlp)
+    {
+        using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
+        {
+            foreach (int fi in CompandedFeatures(mlp))
+            {
+                var f = model.Features[fi];
+                w.Line($"bit<32> {CompandVar(f)};   // feature {fi} '{Escaping.Comment(f.Name)}', log2-companded");
+            }
+            for (int k = 0; k < mlp.Layers.Count; k++)
+            {
+                var layer = mlp.Layers[k];
+                w.Line($"// layer {k}: {layer.Outputs} accumulators (signed, wrap modulo 2^32)");
+                for (int j = 0; j < layer.Outputs; j++) w.Line($"int<32> {Neuron(k, j)};");
+            }
+            w.Line($"int<32> {BestValue};   // argmax: best accumulator so far");
+            w.Line($"bit<{P4FeatureTransport.ResultBits}> {BestClass};    // argmax: its class index");
+        }
+    }
+
+    /// <summary>
+    /// Log2 companding as an if/else-if chain from the highest leading-one position down: the first
+    /// <c>v &gt;= 2^p</c> that holds fixes p, and that branch computes <see cref="Compand.Segment"/> with
+    /// constant shifts and masks; values below 2^(MantissaBits+1) pass unchanged.
+    /// </summary>
+    private static void WriteCompanding(CodeWriter w, ModelFile model, MlpModel mlp)
+    {
+        int m = Compand.MantissaBits;
+        int mask = (1 << m) - 1;
+        foreach (int fi in CompandedFeatures(mlp))
+        {
+            var f = model.Features[fi];
+            string field = P4FeatureTransport.FieldRef(f);
+            string target = "m." + CompandVar(f);
+            w.Line($"// feature {fi} '{Escaping.Comment(f.Name)}': log2 compand, {m} mantissa bits after the leading one");
+            bool first = true;
+            for (int p = f.FieldBits - 1; p >= Compand.FirstLogPosition; p--)
+            {
+                long threshold = 1L << p;
+                int high = (p - m + 1) << m;
+                w.Line($"{(first ? "" : "} else ")}if ({field} >= {Int(threshold)}) {{   // leading one at bit {p}");
+                w.Indent();
+                w.Line($"{target} = (((bit<32>){field} >> {p - m}) & {mask}) | {high};");
+                w.Outdent();
+                first = false;
+            }
+            if (first)
+            {
+                w.Line($"{target} = (bit<32>){field};");
+                continue;
+            }
+            w.Line("} else {");
+            w.Indent();
+            w.Line($"{target} = (bit<32>){field};   // below 2^{Compand.FirstLogPosition}: unchanged");
+            w.Outdent();
+            w.Line("}");
+        }
+    }
+
+    private static void WriteLayer(CodeWriter w, ModelFile model, MlpModel mlp, int k, IReadOnlyList<OneHotTable> tables)
+    {
+        var layer = mlp.Layers[k];
+        string activation = layer.Activation == Activation.Relu
+            ? $"ReLU, >> {layer.Shift & 31}, clamp to {Int(layer.ClampMax)}"
+            : "no activation (raw accumulators)";
+        w.Line($"// layer {k}: {layer.Inputs} inputs -> {layer.Outputs} outputs, {activation}");
+        // Terms: (input expression, input index) for every input a multiplication handles.
+        var terms = new List<(string Expr, int Index)>();
+        for (int i = 0; i < layer.Inputs; i++)
+        {
+            if (k == 0)
+            {
+                var input = mlp.Inputs[i];
+                if (input.Transform == InputTransform.OneHot) continue;
+                terms.Add((InputExpression(model, input), i));
+            }
+            else
+            {
+                terms.Add(("m." + Neuron(k - 1, i), i));
+            }
+        }
+        for (int j = 0; j < layer.Outputs; j++)
+        {
+            string acc = "m." + Neuron(k, j);
+            if (terms.Count == 0)
+            {
+                w.Line($"{acc} = {Int(layer.Biases[j])};");
+                continue;
+            }
+            w.Line($"{acc} = {Int(layer.Biases[j])}");
+            w.Indent();
+            for (int t = 0; t < terms.Count; t++)
+            {
+                string end = t == terms.Count - 1 ? ";" : "";
+                w.Line($"+ {terms[t].Expr} * {Int(layer.Weight(j, terms[t].Index))}{end}");
+            }
+            w.Outdent();
+        }
+        foreach (var table in tables)
+        {
+            w.Line($"{table.TableName}.apply();   // adds the weights of feature {table.Feature} '{Escaping.Comment(model.Features[table.Feature].Name)}' (one-hot)");
+        }
+        if (layer.Activation == Activation.None) return;
+        int shift = layer.Shift & 31; // C# int >> uses the low five bits of the count
+        for (int j = 0; j < layer.Outputs; j++)
+        {
+            string acc = "m." + Neuron(k, j);
+            w.Line($"if ({acc} < 0) {{ {acc} = 0; }}");
+            if (shift != 0) w.Line($"{acc} = {acc} >> {shift};");
+            w.Line($"if ({acc} > {Int(layer.ClampMax)}) {{ {acc} = {Int(layer.ClampMax)}; }}");
+        }
+    }
+
+    private static void WriteArgMax(CodeWriter w, MlpModel mlp)
+    {
+        int last = mlp.Layers.Count - 1;
+        var layer = mlp.Layers[last];
+        w.Line("// argmax: only a strictly greater accumulator replaces the best, so the lowest index wins ties");
+        w.Line($"m.{BestClass} = 0;");
+        w.Line($"m.{BestValue} = m.{Neuron(last, 0)};");
+        for (int j = 1; j < layer.Outputs; j++)
+        {
+            string acc = "m." + Neuron(last, j);
+            w.Line($"if ({acc} > m.{BestValue}) {{ m.{BestValue} = {acc}; m.{BestClass} = {j}; }}");
+        }
+        w.Line($"h.feat.{P4FeatureTransport.ResultField} = m.{BestClass};");
+    }
+
+    private static string WriteCommands(ModelFile model, IReadOnlyList<OneHotTable> tables)
+    {
+        var w = new CodeWriter();
+        GeneratedHeader.Write(w, GeneratorName, model, "#");
+        w.Line("# simple_switch_CLI table_add commands for the program's tables: the same entries the program");
+        w.Line("# declares as const entries, for a build whose tables the control plane fills instead.");
+        w.Line("# Negative int<32> action parameters are written as their two's complement (0x...).");
+        foreach (var table in tables) table.WriteCommands(w);
+        return w.ToString();
+    }
+}
+
+/// <summary>Checks that the model's shapes agree before any code is written.</summary>
+internal static class MlpShape
+{
+    public static void Check(ModelFile model, MlpModel mlp)
+    {
+        if (mlp.Layers.Count == 0) throw new InvalidOperationException("the MLP has no layers");
+        if (mlp.Layers[0].Inputs != mlp.Inputs.Count)
+            throw new InvalidOperationException($"layer 0 has {mlp.Layers[0].Inputs} inputs but the model lists {mlp.Inputs.Count}");
+        for (int k = 0; k < mlp.Layers.Count; k++)
+        {
+            var layer = mlp.Layers[k];
+            if (layer.Weights.Count != layer.Inputs * layer.Outputs || layer.Biases.Count != layer.Outputs)
+                throw new InvalidOperationException($"layer {k}: weights/biases do not match {layer.Outputs} x {layer.Inputs}");
+            if (k > 0 && layer.Inputs != mlp.Layers[k - 1].Outputs)
+                throw new InvalidOperationException($"layer {k} has {layer.Inputs} inputs but layer {k - 1} has {mlp.Layers[k - 1].Outputs} outputs");
+        }
+        foreach (var input in mlp.Inputs)
+        {
+            if (input.Feature < 0 || input.Feature >= model.Features.Count)
+                throw new InvalidOperationException($"an input refers to feature {input.Feature}, which does not exist");
+        }
+    }
+}
+
+/// <summary>
+/// The one-hot group of a categorical feature lowered as an exact-match lookup on the feature field.
+/// Chosen over an if-chain: one lookup replaces a chain of comparisons and multiplications, the same
+/// table shape carries over to targets that cannot multiply (TNA), and the entries can be inspected
+/// and replaced by the control plane (the commands file). Each entry's action adds, to every
+/// first-layer accumulator j, the sum of the weights w[j][i] of the one-hot inputs i whose code is the
+/// key (the product w * 1); other codes match no entry and add nothing (w * 0).
+/// </summary>
+internal sealed class OneHotTable
+{
+    public int Feature { get; }
+    public string TableName { get; }
+    public string ActionName { get; }
+    public int Outputs { get; }
+
+    /// <summary>(code, per-output sums) in ascending code order.</summary>
+    public IReadOnlyList<(int Code, int[] Sums)> Entries { get; }
+
+    private readonly string _field;
+
+    private OneHotTable(int feature, string snake, string field, int outputs, IReadOnlyList<(int, int[])> entries)
+    {
+        Feature = feature;
+        TableName = "onehot_" + snake;
+        ActionName = "add_onehot_" + snake;
+        _field = field;
+        Outputs = outputs;
+        Entries = entries;
+    }
+
+    public static IReadOnlyList<OneHotTable> Build(ModelFile model, MlpModel mlp)
+    {
+        var layer = mlp.Layers[0];
+        var result = new List<OneHotTable>();
+        var features = mlp.Inputs.Where(i => i.Transform == InputTransform.OneHot).Select(i => i.Feature).Distinct().OrderBy(i => i);
+        foreach (int fi in features)
+        {
+            var f = model.Features[fi];
+            long fieldMax = f.FieldBits == 32 ? uint.MaxValue : (1L << f.FieldBits) - 1;
+            var byCode = new SortedDictionary<int, int[]>();
+            for (int i = 0; i < mlp.Inputs.Count; i++)
+            {
+                var input = mlp.Inputs[i];
+                if (input.Transform != InputTransform.OneHot || input.Feature != fi) continue;
+                if (input.Code < 0 || input.Code > fieldMax) continue; // the field can never hold it: always 0
+                if (!byCode.TryGetValue(input.Code, out var sums)) byCode[input.Code] = sums = new int[layer.Outputs];
+                for (int j = 0; j < layer.Outputs; j++) sums[j] = unchecked(sums[j] + layer.Weight(j, i));
+            }
+            var entries = byCode.Select(kv => (kv.Key, kv.Value)).ToList();
+            result.Add(new OneHotTable(fi, Identifiers.Snake(f.Name), P4FeatureTransport.FieldRef(f), layer.Outputs, entries));
+        }
+        return result;
+    }
+
+    private static string Param(int j) => $"d{j}";
+
+    private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Category(FeatureEncoding f, int code) =>
+        code < f.Categories.Count ? $"'{Escaping.Comment(f.Categories[code])}'" : code == f.UnknownCode ? "(unknown)" : "(no category)";
+
+    public void WriteDeclaration(CodeWriter w, ModelFile model)
+    {
+        var f = model.Features[Feature];
+        w.Line($"// feature {Feature} '{Escaping.Comment(f.Name)}': one-hot inputs of layer 0 as an exact-match lookup on the");
+        w.Line("// code. Each entry adds the weights of its code's inputs to the layer-0 accumulators (the product");
+        w.Line("// weight * 1); other codes add nothing (weight * 0). A table rather than an if-chain: one lookup,");
+        w.Line("// no multiplication (the same shape works on TNA), and entries the control plane can inspect.");
+        string parameters = string.Join(", ", Enumerable.Range(0, Outputs).Select(j => $"int<32> {Param(j)}"));
+        using (w.Block($"action {ActionName}({parameters}) {{"))
+        {
+            for (int j = 0; j < Outputs; j++)
+            {
+                string acc = "m." + Bmv2Emitter.Neuron(0, j);
+                w.Line($"{acc} = {acc} + {Param(j)};");
+            }
+        }
+        using (w.Block($"table {TableName} {{"))
+        {
+            w.Line($"key = {{ {_field} : exact; }}");
+            w.Line($"actions = {{ {ActionName}; NoAction; }}");
+            if (Entries.Count > 0)
+            {
+                using (w.Block("const entries = {"))
+                {
+                    foreach (var (code, sums) in Entries)
+                    {
+                        w.Line($"{Int(code)} : {ActionName}({string.Join(", ", sums.Select(s => Int(s)))});   // code {code} {Category(f, code)}");
+                    }
+                }
+            }
+            w.Line("default_action = NoAction();");
+        }
+    }
+
+    public void WriteCommands(CodeWriter w)
+    {
+        foreach (var (code, sums) in Entries)
+        {
+            string values = string.Join(" ", sums.Select(s => s < 0 ? "0x" + unchecked((uint)s).ToString("x8", CultureInfo.InvariantCulture) : Int(s)));
+            w.Line($"table_add IngressImpl.{TableName} IngressImpl.{ActionName} {Int(code)} => {values}".TrimEnd());
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Naming;
+using Homunculus.Model.Text;
+
+namespace Homunculus.Compiler.Emitters.P4V1Model;
+
+/// <summary>
+/// The P4 pieces every P4 target shares, whatever the model family: the Ethernet header, the feature
+/// header (one unsigned field per feature in model order, then <c>bit&lt;8&gt; result</c>; see
+/// docs/feature-header.md), the parser states that extract them, the deparser's emits, and the
+/// identifiers of the feature fields. The v1model wrappers (parser signature, V1Switch package) are
+/// here too; a TNA emitter reuses the header, the parser states and the emits inside its own skeleton.
+/// </summary>
+public static class P4FeatureTransport
+{
+    /// <summary>IEEE 802 local experimental EtherType that marks a feature packet.</summary>
+    public const int EtherType = 0x88B5;
+
+    public const string EtherTypeConstant = "ETHERTYPE_FEATURES";
+    public const string EthernetType = "ethernet_t";
+    public const string FeatureType = "features_t";
+    public const string HeadersType = "headers_t";
+    public const string MetadataType = "meta_t";
+
+    /// <summary>Instance names inside <see cref="HeadersType"/>.</summary>
+    public const string EthernetInstance = "eth";
+    public const string FeatureInstance = "feat";
+
+    /// <summary>The field the switch writes the class index into.</summary>
+    public const string ResultField = "result";
+
+    public const int ResultBits = 8;
+
+    /// <summary>The feature header field of <paramref name="feature"/>: <c>f_&lt;snake name&gt;</c>.</summary>
+    public static string FieldName(FeatureEncoding feature) => "f_" + Identifiers.Snake(feature.Name);
+
+    /// <summary>The field as read in a control: <c>h.feat.f_x</c>.</summary>
+    public static string FieldRef(FeatureEncoding feature) => $"h.{FeatureInstance}.{FieldName(feature)}";
+
+    /// <summary>
+    /// Throws when two features map to the same identifier (the compiler rejects such specs before any
+    /// code is generated; an emitter must never write a program with a duplicate field).
+    /// </summary>
+    public static void CheckDistinctNames(ModelFile model)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < model.Features.Count; i++)
+        {
+            string name = FieldName(model.Features[i]);
+            if (seen.TryGetValue(name, out int other))
+                throw new InvalidOperationException(
+                    $"features {other} and {i} both map to the identifier '{name}'; rename one of them");
+            seen.Add(name, i);
+        }
+    }
+
+    /// <summary>One line describing a feature's encoding, for comments (user text escaped).</summary>
+    public static string Describe(FeatureEncoding feature)
+    {
+        string text = $"'{Escaping.Comment(feature.Name)}': {feature.Kind}, {feature.Bits} significant bits";
+        if (feature.Kind == FeatureKind.Categorical)
+            return text + $", {feature.Categories.Count} categories, unknown = {feature.UnknownCode}";
+        return text + string.Format(CultureInfo.InvariantCulture, ", value * {0} - {1}, clamped to 0..{2}",
+            feature.Scale, feature.Offset, feature.Max);
+    }
+
+    public static void WriteIncludes(CodeWriter w, string architectureInclude)
+    {
+        w.Line("#include <core.p4>");
+        w.Line($"#include <{architectureInclude}>");
+    }
+
+    /// <summary>The EtherType constant, the Ethernet header, the feature header and the headers struct.</summary>
+    public static void WriteHeaders(CodeWriter w, ModelFile model)
+    {
+        w.Line($"const bit<16> {EtherTypeConstant} = 0x{EtherType:X4};   // IEEE 802 local experimental EtherType");
+        w.Line();
+        w.Line($"header {EthernetType} {{ bit<48> dst; bit<48> src; bit<16> ether_type; }}");
+        w.Line();
+        w.Line("// The feature header, right after Ethernet: one unsigned field per feature (model order),");
+        w.Line("// holding the encoded value, then the result the switch writes (docs/feature-header.md).");
+        using (w.Block($"header {FeatureType} {{"))
+        {
+            int offset = 14;
+            for (int i = 0; i < model.Features.Count; i++)
+            {
+                var f = model.Features[i];
+                w.Line($"bit<{f.FieldBits}> {FieldName(f)};   // byte {offset}: feature {i} {Describe(f)}");
+                offset += f.FieldBits / 8;
+            }
+            w.Line($"bit<{ResultBits}> {ResultField};   // byte {offset}: class index written by the switch");
+        }
+        w.Line();
+        w.Line($"struct {HeadersType} {{ {EthernetType} {EthernetInstance}; {FeatureType} {FeatureInstance}; }}");
+    }
+
+    /// <summary>
+    /// The parser states (architecture independent): Ethernet, then the feature header when the
+    /// EtherType says so; any other packet is accepted with only Ethernet extracted.
+    /// </summary>
+    public static void WriteParserStates(CodeWriter w, string packetIn = "pkt", string headers = "h")
+    {
+        using (w.Block("state start {"))
+        {
+            w.Line($"{packetIn}.extract({headers}.{EthernetInstance});");
+            using (w.Block($"transition select({headers}.{EthernetInstance}.ether_type) {{"))
+            {
+                w.Line($"{EtherTypeConstant}: parse_features;");
+                w.Line("default: accept;");
+            }
+        }
+        w.Line($"state parse_features {{ {packetIn}.extract({headers}.{FeatureInstance}); transition accept; }}");
+    }
+
+    /// <summary>The deparser's emits (an invalid header is not emitted, so other packets pass unchanged).</summary>
+    public static void WriteEmits(CodeWriter w, string packetOut = "pkt", string headers = "h")
+    {
+        w.Line($"{packetOut}.emit({headers}.{EthernetInstance});");
+        w.Line($"{packetOut}.emit({headers}.{FeatureInstance});");
+    }
+
+    /// <summary>v1model parser around <see cref="WriteParserStates"/>.</summary>
+    public static void WriteV1ModelParser(CodeWriter w)
+    {
+        using (w.Block($"parser ParserImpl(packet_in pkt, out {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{"))
+        {
+            WriteParserStates(w);
+        }
+    }
+
+    /// <summary>The v1model controls that do nothing here (checksums, egress).</summary>
+    public static void WriteV1ModelEmptyControls(CodeWriter w, bool beforeIngress)
+    {
+        if (beforeIngress)
+        {
+            w.Line($"control VerifyChecksumImpl(inout {HeadersType} h, inout {MetadataType} m) {{ apply {{ }} }}");
+            return;
+        }
+        w.Line($"control EgressImpl(inout {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{ apply {{ }} }}");
+        w.Line();
+        w.Line($"control ComputeChecksumImpl(inout {HeadersType} h, inout {MetadataType} m) {{ apply {{ }} }}");
+    }
+
+    /// <summary>Opens the v1model ingress control; the caller writes its body and disposes the scope.</summary>
+    public static CodeWriter.Scope OpenV1ModelIngress(CodeWriter w) =>
+        w.Block($"control IngressImpl(inout {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{");
+
+    public static void WriteV1ModelDeparserAndSwitch(CodeWriter w)
+    {
+        using (w.Block($"control DeparserImpl(packet_out pkt, in {HeadersType} h) {{"))
+        {
+            using (w.Block("apply {"))
+            {
+                WriteEmits(w);
+            }
+        }
+        w.Line();
+        w.Line("V1Switch(ParserImpl(), VerifyChecksumImpl(), IngressImpl(), EgressImpl(), ComputeChecksumImpl(), DeparserImpl()) main;");
+    }
+
+    /// <summary>Total bytes of the feature header (features + result).</summary>
+    public static int FeatureHeaderBytes(ModelFile model) =>
+        model.Features.Sum(f => f.FieldBits / 8) + ResultBits / 8;
+}

@@ -1,0 +1,199 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Homunculus.Compiler.Caching;
+using Homunculus.Compiler.CostModels;
+using Homunculus.Compiler.Data;
+using Homunculus.Compiler.Diagnostics;
+using Homunculus.Compiler.Emitters;
+using Homunculus.Compiler.Emitters.P4V1Model;
+using Homunculus.Compiler.Emitters.Report;
+using Homunculus.Compiler.Emitters.Spatial;
+using Homunculus.Compiler.Spec;
+using Homunculus.Compiler.Training;
+using Homunculus.Model.Diagnostics;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Naming;
+using Newtonsoft.Json.Linq;
+
+namespace Homunculus.Compiler.Pipeline;
+
+public sealed record CompileRequest(string SpecPath, string OutputFolder, string? CacheFolder, string? DepsFile);
+
+public sealed record CompileResult(bool Success, bool FromCache, IReadOnlyList<Diagnostic> Diagnostics, ModelFile? Model, IReadOnlyDictionary<string, string>? Files);
+
+/// <summary>
+/// One compilation: .hspec -> data -> training -> quantization -> model file -> cost model -> emitters,
+/// with the outputs cached by content and written into the output folder.
+/// </summary>
+public static class Compilation
+{
+    public const string ModelFileName = "model.json";
+
+    public static IReadOnlyList<IEmitter> Emitters { get; } = new IEmitter[] { new Bmv2Emitter(), new SpatialEmitter() };
+
+    public static string Version { get; } =
+        typeof(Compilation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Changes whenever the compiler's code changes (deterministic builds tie the MVID to the source).</summary>
+    private static string Identity { get; } =
+        $"{Version}/{typeof(Compilation).Assembly.ManifestModule.ModuleVersionId}/{typeof(ModelFile).Assembly.ManifestModule.ModuleVersionId}";
+
+    public static CompileResult Run(CompileRequest request, CancellationToken cancellation)
+    {
+        var diagnostics = new DiagnosticBag();
+        string specPath = Path.GetFullPath(request.SpecPath);
+        var inputs = new List<string> { specPath };
+        try
+        {
+            if (!File.Exists(specPath))
+            {
+                diagnostics.Report(DiagnosticCatalog.Usage, null, $"the .hspec file does not exist: {specPath}");
+                return Failed(diagnostics);
+            }
+            string text = File.ReadAllText(specPath);
+            var spec = HSpecParser.Parse(specPath, text, diagnostics);
+            if (spec is null) return Failed(diagnostics);
+
+            CheckTarget(spec, diagnostics);
+            CheckNames(spec, diagnostics);
+            if (diagnostics.HasErrors) return Failed(diagnostics);
+
+            inputs.AddRange(spec.Data.Train.Select(p => p.FullPath).Where(File.Exists));
+            if (spec.Data.Test is { } test && File.Exists(test.FullPath)) inputs.Add(test.FullPath);
+            var files = DataLoader.ReadFiles(spec, diagnostics);
+            if (files is null) return Failed(diagnostics);
+
+            string key = CacheKey(spec, text, files);
+            var cache = request.CacheFolder is null ? null : new ContentCache(request.CacheFolder);
+            if (cache?.TryGet(key) is { } cached && cached.ContainsKey(ModelFileName))
+            {
+                OutputFolder.Write(request.OutputFolder, cached);
+                return new CompileResult(true, true, diagnostics.Items, ModelFileJson.Deserialize(cached[ModelFileName]), cached);
+            }
+
+            var outputs = Compile(spec, files, diagnostics, cancellation);
+            if (outputs is null) return Failed(diagnostics);
+            cancellation.ThrowIfCancellationRequested();
+            cache?.Put(key, outputs.Value.Files);
+            OutputFolder.Write(request.OutputFolder, outputs.Value.Files);
+            return new CompileResult(true, false, diagnostics.Items, outputs.Value.Model, outputs.Value.Files);
+        }
+        finally
+        {
+            // Even a failed compilation names its inputs, so that fixing a data file reruns the build.
+            if (request.DepsFile is not null)
+                OutputFolder.WriteIfChanged(Path.GetFullPath(request.DepsFile), string.Join("\n", inputs.Distinct()) + "\n");
+        }
+
+        CompileResult Failed(DiagnosticBag bag) => new(false, false, bag.Items, null, null);
+    }
+
+    private static (ModelFile Model, IReadOnlyDictionary<string, string> Files)? Compile(
+        HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics, CancellationToken cancellation)
+    {
+        var data = DataLoader.Load(spec, files, diagnostics);
+        if (data is null) return null;
+        CheckGeneratedNames(spec, data, diagnostics);
+        if (diagnostics.HasErrors) return null;
+
+        var trained = MlpFamily.Train(data, spec.Dnn, spec.Seed, cancellation);
+        var model = new ModelFile
+        {
+            Name = spec.Name,
+            SpecFile = Path.GetFileName(spec.SpecPath),
+            CompilerVersion = Version,
+            Features = data.Features.ToEquatableArray(),
+            Classes = data.Classes.ToEquatableArray(),
+            Model = trained.Model,
+        };
+        var costModel = CostModel.For(spec.Platform.Target)!;
+        var figures = costModel.Estimate(model, spec.Platform);
+        model = model with { Platform = new PlatformInfo { Target = spec.Platform.Target, Resources = figures.ToEquatableArray() } };
+        foreach (var figure in figures.Where(f => !f.Fits))
+        {
+            string budget = (figure.AtLeast ? "at least " : "at most ") + $"{figure.Budget} {figure.Unit}";
+            diagnostics.Report(DiagnosticCatalog.OverBudget, spec.Platform.TargetLocation, spec.Platform.Target, figure.Name, $"{figure.Value} {figure.Unit}", budget);
+        }
+        if (diagnostics.HasErrors) return null;
+
+        var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ModelFileName] = ModelFileJson.Serialize(model),
+        };
+        foreach (var emitter in Emitters.Where(e => e.Supports(model)))
+            foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Content;
+        var report = ReportEmitter.Emit(model, new ReportFacts(spec.Objective, trained, data.Train.Rows, data.Test.Rows, data.TestIsHoldout, outputs.Keys.ToList()));
+        outputs[report.RelativePath] = report.Content;
+        return (model, outputs);
+    }
+
+    private static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)
+    {
+        var costModel = CostModel.For(spec.Platform.Target)!;
+        foreach (var algorithm in spec.Algorithms)
+        {
+            if (costModel.CannotRun(algorithm) is { } reason)
+                diagnostics.Report(DiagnosticCatalog.AlgorithmNotOnTarget, spec.Platform.TargetLocation, algorithm, spec.Platform.Target, reason);
+        }
+    }
+
+    /// <summary>Feature names become C# members and P4/Spatial fields: two names must not map to one identifier.</summary>
+    private static void CheckNames(HSpec spec, DiagnosticBag diagnostics)
+    {
+        foreach (var mapping in new Func<string, string>[] { Identifiers.CSharp, Identifiers.Snake })
+        {
+            var seen = new Dictionary<string, FeatureSpec>(StringComparer.Ordinal);
+            foreach (var feature in spec.Features)
+            {
+                string id = mapping(feature.Name);
+                if (seen.TryGetValue(id, out var other))
+                    diagnostics.Report(DiagnosticCatalog.IdentifierCollision, feature.Location, "features", other.Name, feature.Name, id);
+                else seen[id] = feature;
+            }
+        }
+        if (spec.Data.Classes is { } classes)
+        {
+            var seen = new Dictionary<string, ClassSpec>(StringComparer.Ordinal);
+            foreach (var cls in classes)
+            {
+                string id = Identifiers.CSharp(cls.Name);
+                if (seen.TryGetValue(id, out var other))
+                    diagnostics.Report(DiagnosticCatalog.IdentifierCollision, cls.Location, "classes", other.Name, cls.Name, id);
+                else seen[id] = cls;
+            }
+        }
+    }
+
+    /// <summary>Checks that need the data (class names from label values, categories) against the C# stub's names.</summary>
+    private static void CheckGeneratedNames(HSpec spec, LoadedData data, DiagnosticBag diagnostics)
+    {
+        var probe = new ModelFile { Name = spec.Name, Features = data.Features.ToEquatableArray(), Classes = data.Classes.ToEquatableArray() };
+        foreach (var problem in StubNames.Conflicts(probe))
+            diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.NameLocation, "names", problem);
+    }
+
+    /// <summary>Normalized spec (no comments, no formatting, no data paths) + data bytes + compiler identity.</summary>
+    private static string CacheKey(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files)
+    {
+        var json = HSpecParser.LoadJson(text, out _)!;
+        json.Remove("$schema");
+        if (json["data"] is JObject data)
+        {
+            data.Remove("train");
+            data.Remove("test");
+        }
+        var parts = new List<string> { Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None) };
+        parts.AddRange(spec.Data.Train.Select(p => "train:" + ContentCache.Hash(files[p.FullPath])));
+        if (spec.Data.Test is { } test) parts.Add("test:" + ContentCache.Hash(files[test.FullPath]));
+        return ContentCache.Key(parts);
+    }
+
+    private static JToken Canonical(JToken token) => token switch
+    {
+        JObject obj => new JObject(obj.Properties().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new JProperty(p.Name, Canonical(p.Value)))),
+        JArray array => new JArray(array.Select(Canonical)),
+        _ => token.DeepClone(),
+    };
+}

@@ -1,0 +1,60 @@
+using System.Collections.Generic;
+using Homunculus.Compiler.Diagnostics;
+using Homunculus.Model.Ir;
+
+namespace Homunculus.Compiler.Spec;
+
+/// <summary>A parsed, validated .hspec: one data-plane program. Locations point back into the .hspec for diagnostics.</summary>
+public sealed record HSpec
+{
+    public required string SpecPath { get; init; }
+    public required string Name { get; init; }
+    public required SourceLocation NameLocation { get; init; }
+    public required DataSpec Data { get; init; }
+    public required IReadOnlyList<FeatureSpec> Features { get; init; }
+    public required string Objective { get; init; }
+    public required IReadOnlyList<string> Algorithms { get; init; }
+    public required DnnSpec Dnn { get; init; }
+    public required PlatformSpec Platform { get; init; }
+    public required int Seed { get; init; }
+}
+
+/// <summary>A path as written and resolved against the .hspec's folder, with where it was written.</summary>
+public sealed record DataPath(string Written, string FullPath, SourceLocation Location);
+
+public sealed record DataSpec
+{
+    public required IReadOnlyList<DataPath> Train { get; init; }
+    public DataPath? Test { get; init; }
+    public required bool HasHeader { get; init; }
+    public IReadOnlyList<string>? Columns { get; init; }
+    public required SourceLocation? ColumnsLocation { get; init; }
+    public required char Delimiter { get; init; }
+    public required string Label { get; init; }
+    public required SourceLocation LabelLocation { get; init; }
+    /// <summary>Declared classes in order; null: one class per distinct label value (ordinal order).</summary>
+    public IReadOnlyList<ClassSpec>? Classes { get; init; }
+    /// <summary>Fraction of train held out as the test set when no test file is given.</summary>
+    public required double Holdout { get; init; }
+}
+
+public sealed record ClassSpec(string Name, IReadOnlyList<string> Labels, bool TakesOtherLabels, SourceLocation Location);
+
+public sealed record FeatureSpec(string Name, FeatureKind? Kind, SourceLocation Location);
+
+public sealed record DnnSpec
+{
+    public IReadOnlyList<int> Hidden { get; init; } = new[] { 12, 6, 3 };
+    public int Epochs { get; init; } = 30;
+    public double LearningRate { get; init; } = 0.003;
+    public int BatchSize { get; init; } = 64;
+}
+
+public sealed record PlatformSpec
+{
+    public required string Target { get; init; }
+    public required SourceLocation TargetLocation { get; init; }
+    public required IReadOnlyDictionary<string, double> Resources { get; init; }
+    public double? ThroughputGpps { get; init; }
+    public double? LatencyNs { get; init; }
+}

@@ -15,6 +15,8 @@ namespace Homunculus.Compiler.Quantization;
 /// <item>Accumulators are 32-bit. Hidden activations are ReLU, an arithmetic right shift chosen per layer from
 /// the training data (99.99th percentile), and a clamp to 8 bits (0..255).</item>
 /// <item>The output layer shares one scale across classes, so its argmax is the float model's argmax up to rounding.</item>
+/// <item>Each hidden layer's shift is then nudged by -1, 0 or +1, layer by layer, keeping the choice whose
+/// integer model agrees most often with the float model on the training rows.</item>
 /// </list>
 /// </summary>
 public static class MlpQuantizer
@@ -29,7 +31,53 @@ public static class MlpQuantizer
     /// <param name="mean">Per input, the mean subtracted before training (0 for one-hot).</param>
     /// <param name="std">Per input, the deviation divided by before training (1 for one-hot).</param>
     /// <param name="calibration">Integer first-layer inputs of the training rows.</param>
-    public static MlpModel Quantize(MlpNetwork net, IReadOnlyList<MlpInput> inputs, float[] mean, float[] std, IReadOnlyList<int[]> calibration)
+    /// <param name="floatPredictions">The float model's class for each calibration row.</param>
+    public static MlpModel Quantize(MlpNetwork net, IReadOnlyList<MlpInput> inputs, float[] mean, float[] std, IReadOnlyList<int[]> calibration, IReadOnlyList<int> floatPredictions)
+    {
+        var nudges = new int[net.Layers];
+        var best = QuantizeWith(net, inputs, mean, std, calibration, nudges);
+        int bestAgreement = Agreement(best, calibration, floatPredictions);
+        for (int l = 0; l < net.Layers - 1; l++)
+        {
+            int chosen = 0;
+            foreach (int nudge in new[] { -1, 1 })
+            {
+                nudges[l] = nudge;
+                var candidate = QuantizeWith(net, inputs, mean, std, calibration, nudges);
+                int agreement = Agreement(candidate, calibration, floatPredictions);
+                if (agreement > bestAgreement)
+                {
+                    (best, bestAgreement, chosen) = (candidate, agreement, nudge);
+                }
+            }
+            nudges[l] = chosen;
+        }
+        return best;
+    }
+
+    private static int Agreement(MlpModel model, IReadOnlyList<int[]> calibration, IReadOnlyList<int> floatPredictions)
+    {
+        int agree = 0;
+        for (int r = 0; r < calibration.Count; r++)
+        {
+            int[] x = calibration[r];
+            foreach (var layer in model.Layers)
+            {
+                var y = new int[layer.Outputs];
+                for (int j = 0; j < layer.Outputs; j++)
+                {
+                    int acc = layer.Biases[j];
+                    for (int i = 0; i < layer.Inputs; i++) acc = unchecked(acc + layer.Weights[j * layer.Inputs + i] * x[i]);
+                    y[j] = ReferenceInterpreter.Activate(layer, acc);
+                }
+                x = y;
+            }
+            if (ReferenceInterpreter.ArgMax(x) == floatPredictions[r]) agree++;
+        }
+        return agree;
+    }
+
+    private static MlpModel QuantizeWith(MlpNetwork net, IReadOnlyList<MlpInput> inputs, float[] mean, float[] std, IReadOnlyList<int[]> calibration, int[] nudges)
     {
         int layers = net.Layers;
         var result = new List<DenseLayer>();
@@ -76,7 +124,7 @@ public static class MlpQuantizer
                 if (MaxAbs(acc) >= AccumulatorLimit && extra > 0) continue;
                 if (!output)
                 {
-                    int shift = ChooseShift(acc);
+                    int shift = Math.Max(0, ChooseShift(acc) + nudges[l]);
                     layer = layer with { Activation = Activation.Relu, Shift = shift, ClampMax = ActivationMax };
                     inputScale = accScale.Select(s => s * (1L << shift)).ToArray();
                     x = acc.Select(row => row.Select(a => ReferenceInterpreter.Activate(layer, a)).ToArray()).ToArray();

@@ -52,13 +52,19 @@ public static class MlpFamily
         var net = MlpTrainer.Train(trainFloats, width, data.Train.Classes, data.Classes.Count, options, cancellation);
         cancellation.ThrowIfCancellationRequested();
 
-        var quantized = MlpQuantizer.Quantize(net, layout, mean, std, trainInts);
+        var scratch = net.NewActivations();
+        var input = new float[width];
+        var trainPredictions = new int[data.Train.Rows];
+        for (int r = 0; r < data.Train.Rows; r++)
+        {
+            Array.Copy(trainFloats, r * width, input, 0, width);
+            trainPredictions[r] = net.Predict(input, scratch);
+        }
+        var quantized = MlpQuantizer.Quantize(net, layout, mean, std, trainInts, trainPredictions);
 
         var testInts = IntegerInputs(shape, data.Test);
         var testFloats = Standardize(testInts, mean, std);
-        var scratch = net.NewActivations();
         var floatPredictions = new int[data.Test.Rows];
-        var input = new float[width];
         for (int r = 0; r < data.Test.Rows; r++)
         {
             Array.Copy(testFloats, r * width, input, 0, width);

@@ -28,6 +28,7 @@ public sealed class HSpecParser
 
     private readonly string _path;
     private readonly DiagnosticBag _diagnostics;
+    private string[] _lines = [];
 
     private HSpecParser(string path, DiagnosticBag diagnostics)
     {
@@ -64,6 +65,7 @@ public sealed class HSpecParser
 
     private HSpec? ParseText(string text)
     {
+        _lines = text.Split('\n');
         var root = LoadJson(text, out var error);
         if (root is null)
         {
@@ -450,10 +452,31 @@ public sealed class HSpecParser
         return fallback;
     }
 
+    /// <summary>Where a token starts. Newtonsoft records where it ends (scalars, property names) or its bracket (containers).</summary>
     private SourceLocation Loc(JToken token)
     {
         var info = (IJsonLineInfo)token;
-        return info.HasLineInfo() ? new SourceLocation(_path, info.LineNumber, info.LinePosition) : new SourceLocation(_path);
+        if (!info.HasLineInfo()) return new SourceLocation(_path);
+        int line = info.LineNumber, column = info.LinePosition;
+        if (line - 1 < _lines.Length && token is JValue or JProperty)
+        {
+            string text = _lines[line - 1];
+            int end = Math.Min(column, text.Length) - 1;            // 0-based index of the token's last character
+            if (token is JProperty) end--;                          // recorded one past the name's closing quote
+            if (end >= 0 && end < text.Length && text[end] == '"')
+            {
+                int start = end - 1;
+                while (start >= 0 && !(text[start] == '"' && (start == 0 || text[start - 1] != '\\'))) start--;
+                if (start >= 0) column = start + 1;
+            }
+            else if (end >= 0 && end < text.Length)
+            {
+                int start = end;
+                while (start > 0 && (char.IsLetterOrDigit(text[start - 1]) || text[start - 1] is '.' or '-' or '+')) start--;
+                column = start + 1;
+            }
+        }
+        return new SourceLocation(_path, line, column);
     }
 
     private static int EditDistance(string a, string b)

@@ -20,6 +20,8 @@ namespace Homunculus.Model.Ir
             NullValueHandling = NullValueHandling.Ignore,
             FloatFormatHandling = FloatFormatHandling.String,
             MissingMemberHandling = MissingMemberHandling.Ignore,
+            // Replace, not populate, the initialised defaults: otherwise the "kind" converter is bypassed.
+            ObjectCreationHandling = ObjectCreationHandling.Replace,
         };
 
         public static string Serialize(ModelFile model)

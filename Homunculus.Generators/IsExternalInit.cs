@@ -1,0 +1,5 @@
+// Lets records with init-only members compile on netstandard2.0.
+namespace System.Runtime.CompilerServices
+{
+    internal static class IsExternalInit { }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Naming;
+
+namespace Homunculus.Generators
+{
+    /// <summary>
+    /// What a model file must satisfy before a stub is emitted for it: a kind the stub supports, consistent
+    /// layer shapes, sorted categories (the encoder's binary search relies on it) and names that compile.
+    /// </summary>
+    public static class StubModelCheck
+    {
+        public static IReadOnlyList<string> Problems(ModelFile model)
+        {
+            var problems = new List<string>();
+            if (model.Features.Count == 0) problems.Add("the model has no features");
+            if (model.Classes.Count == 0) problems.Add("the model has no classes");
+
+            for (int f = 0; f < model.Features.Count; f++)
+            {
+                var feature = model.Features[f];
+                if (feature.Kind != FeatureKind.Categorical) continue;
+                for (int c = 1; c < feature.Categories.Count; c++)
+                {
+                    if (string.CompareOrdinal(feature.Categories[c - 1], feature.Categories[c]) >= 0)
+                    {
+                        problems.Add($"the categories of feature '{feature.Name}' are not in strictly ascending ordinal order");
+                        break;
+                    }
+                }
+            }
+
+            if (model.Model is MlpModel mlp)
+            {
+                int width = mlp.Inputs.Count;
+                for (int i = 0; i < mlp.Inputs.Count; i++)
+                {
+                    var input = mlp.Inputs[i];
+                    if (input.Feature < 0 || input.Feature >= model.Features.Count)
+                        problems.Add(Invariant($"input {i} reads feature {input.Feature}, but the model has {model.Features.Count} features"));
+                    if (input.Transform != InputTransform.Identity && input.Transform != InputTransform.Log2Compand && input.Transform != InputTransform.OneHot)
+                        problems.Add(Invariant($"input {i} has an unknown transform ({(int)input.Transform})"));
+                }
+                for (int l = 0; l < mlp.Layers.Count; l++)
+                {
+                    var layer = mlp.Layers[l];
+                    if (layer.Inputs != width)
+                        problems.Add(Invariant($"layer {l} takes {layer.Inputs} inputs, but {width} values reach it"));
+                    if (layer.Outputs < 0 || layer.Inputs < 0 || layer.Weights.Count != (long)layer.Inputs * layer.Outputs)
+                        problems.Add(Invariant($"layer {l} has {layer.Weights.Count} weights, expected {layer.Inputs} x {layer.Outputs}"));
+                    if (layer.Biases.Count != layer.Outputs)
+                        problems.Add(Invariant($"layer {l} has {layer.Biases.Count} biases, expected {layer.Outputs}"));
+                    if (layer.Activation != Activation.None && layer.Activation != Activation.Relu)
+                        problems.Add(Invariant($"layer {l} has an unknown activation ({(int)layer.Activation})"));
+                    width = layer.Outputs;
+                }
+                if (problems.Count == 0 && width != model.Classes.Count)
+                    problems.Add(Invariant($"the last layer has {width} outputs, but the model has {model.Classes.Count} classes"));
+            }
+            else
+            {
+                problems.Add($"model kind '{model.Model.Kind}' has no C# stub");
+            }
+
+            problems.AddRange(StubNames.Conflicts(model));
+            return problems;
+        }
+
+        private static string Invariant(System.FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -88,8 +88,9 @@ namespace Homunculus.Model.Naming
                 if (c >= 0x20 && c < 0x7F) sb.Append(c);
                 else sb.Append("U+").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
-            // "*/" would end a block comment; "\" at a line end would continue a C-style line comment.
-            return sb.ToString().Replace("*/", "* /").Replace("/*", "/ *").TrimEnd('\\');
+            // "*/" would end a block comment; a backslash could start a unicode escape (Scala) or continue a
+            // line comment (the C preprocessor that P4 uses), so it is spelt out like other code points.
+            return sb.ToString().Replace("\\", "U+005C").Replace("*/", "* /").Replace("/*", "/ *");
         }
 
         /// <summary>A C# regular string literal (quotes included) holding exactly <paramref name="text"/>.</summary>

@@ -21,6 +21,9 @@ public sealed class Bmv2Emitter : IEmitter
 {
     public const string GeneratorName = "Homunculus.Compiler Bmv2Emitter";
 
+    /// <summary>Preprocessor symbol that leaves tables without const entries, to be filled from the commands file.</summary>
+    public const string ControlPlaneEntries = "HOMUNCULUS_CONTROL_PLANE_ENTRIES";
+
     public string Target => "bmv2";
 
     public bool Supports(ModelFile model) =>
@@ -256,8 +259,8 @@ public sealed class Bmv2Emitter : IEmitter
         var w = new CodeWriter();
         GeneratedHeader.Write(w, GeneratorName, model, "#");
         w.Line("# simple_switch_CLI table_add commands for the program's tables: the same entries the program");
-        w.Line("# declares as const entries, for a build whose tables the control plane fills instead.");
-        w.Line("# Negative int<32> action parameters are written as their two's complement (0x...).");
+        w.Line($"# declares as const entries, for the program compiled with -D{ControlPlaneEntries} (tables left empty).");
+        w.Line("# Negative weight sums are written as their 32-bit two's complement (0x...), as in the program.");
         foreach (var table in tables) table.WriteCommands(w);
         return w.ToString();
     }
@@ -343,6 +346,10 @@ internal sealed class OneHotTable
 
     private static string Param(int j) => $"d{j}";
 
+    /// <summary>A signed weight sum as 32-bit action data: decimal when non-negative, else its two's complement in hex.</summary>
+    private static string ActionData(int value) =>
+        value >= 0 ? Int(value) : "0x" + unchecked((uint)value).ToString("X8", CultureInfo.InvariantCulture);
+
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Category(FeatureEncoding f, int code) =>
@@ -355,13 +362,15 @@ internal sealed class OneHotTable
         w.Line("// code. Each entry adds the weights of its code's inputs to the layer-0 accumulators (the product");
         w.Line("// weight * 1); other codes add nothing (weight * 0). A table rather than an if-chain: one lookup,");
         w.Line("// no multiplication (the same shape works on TNA), and entries the control plane can inspect.");
-        string parameters = string.Join(", ", Enumerable.Range(0, Outputs).Select(j => $"int<32> {Param(j)}"));
+        w.Line("// Parameters are unsigned action data holding the weights' two's complement (written in hex when");
+        w.Line("// negative), reinterpreted as int<32> where they are added.");
+        string parameters = string.Join(", ", Enumerable.Range(0, Outputs).Select(j => $"bit<32> {Param(j)}"));
         using (w.Block($"action {ActionName}({parameters}) {{"))
         {
             for (int j = 0; j < Outputs; j++)
             {
                 string acc = "m." + Bmv2Emitter.Neuron(0, j);
-                w.Line($"{acc} = {acc} + {Param(j)};");
+                w.Line($"{acc} = {acc} + (int<32>){Param(j)};");
             }
         }
         using (w.Block($"table {TableName} {{"))
@@ -370,13 +379,17 @@ internal sealed class OneHotTable
             w.Line($"actions = {{ {ActionName}; NoAction; }}");
             if (Entries.Count > 0)
             {
+                // Compiled with -D{ControlPlaneEntries}, the table is left empty for the commands file to fill
+                // (BMv2 refuses table_add on a table with const entries).
+                w.Line($"#ifndef {Bmv2Emitter.ControlPlaneEntries}");
                 using (w.Block("const entries = {"))
                 {
                     foreach (var (code, sums) in Entries)
                     {
-                        w.Line($"{Int(code)} : {ActionName}({string.Join(", ", sums.Select(s => Int(s)))});   // code {code} {Category(f, code)}");
+                        w.Line($"{Int(code)} : {ActionName}({string.Join(", ", sums.Select(ActionData))});   // code {code} {Category(f, code)}: {string.Join(", ", sums.Select(s => Int(s)))}");
                     }
                 }
+                w.Line("#endif");
             }
             w.Line("default_action = NoAction();");
         }
@@ -386,7 +399,7 @@ internal sealed class OneHotTable
     {
         foreach (var (code, sums) in Entries)
         {
-            string values = string.Join(" ", sums.Select(s => s < 0 ? "0x" + unchecked((uint)s).ToString("x8", CultureInfo.InvariantCulture) : Int(s)));
+            string values = string.Join(" ", sums.Select(ActionData));
             w.Line($"table_add IngressImpl.{TableName} IngressImpl.{ActionName} {Int(code)} => {values}".TrimEnd());
         }
     }

@@ -80,11 +80,10 @@ public sealed class SpatialEmitter : IEmitter
     private static string FieldType(FeatureEncoding f) => $"U{f.FieldBits}";
 
     /// <summary>
-    /// User text for a Scala comment: <see cref="Escaping.Comment"/>, and no backslash at all, because
-    /// Scala 2 (which Spatial uses) translates a unicode escape such as a backslash-u000a everywhere in the
-    /// source, comments included: user text holding one would end the comment and inject code.
+    /// User text for a Scala comment. <see cref="Escaping.Comment"/> leaves no backslash, which matters here:
+    /// Scala 2 (which Spatial uses) translates unicode escapes everywhere in the source, comments included.
     /// </summary>
-    internal static string ScalaComment(string text) => Escaping.Comment(text).Replace("\\", "U+005C");
+    internal static string ScalaComment(string text) => Escaping.Comment(text);
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -142,13 +141,7 @@ public sealed class SpatialEmitter : IEmitter
     private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, string objectName)
     {
         var w = new CodeWriter("  ");
-        // The shared header escapes for comments but keeps backslashes; give it Scala-safe text.
-        GeneratedHeader.Write(w, GeneratorName, model with
-        {
-            Name = ScalaComment(model.Name),
-            SpecFile = ScalaComment(model.SpecFile),
-            CompilerVersion = ScalaComment(model.CompilerVersion),
-        });
+        GeneratedHeader.Write(w, GeneratorName, model);
         w.Line("// Taurus MapReduce block, in Spatial. Integer semantics of the reference interpreter: 32-bit signed");
         w.Line("// accumulators (FixPt[TRUE,_32,_0], wrapping), ReLU as max, arithmetic shift, clamp, argmax (lowest");
         w.Line("// index wins ties). Weight files are read from ./weights, relative to the folder of this file.");

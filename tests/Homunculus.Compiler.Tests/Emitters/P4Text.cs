@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Homunculus.Compiler.Tests.Emitters;
+
+/// <summary>Small text utilities over emitted P4 (and Scala) programs, for structural checks.</summary>
+internal static class P4Text
+{
+    /// <summary>The program with every // comment removed (the emitters write no block comments).</summary>
+    public static string StripLineComments(string program) =>
+        string.Join("\n", program.Split('\n').Select(CodePart));
+
+    /// <summary>The part of a line before its // comment.</summary>
+    public static string CodePart(string line)
+    {
+        // Outside string literals only (Scala paths contain no "//"; P4 has no strings besides includes).
+        bool inString = false;
+        for (int i = 0; i < line.Length - 1; i++)
+        {
+            if (line[i] == '"') inString = !inString;
+            if (!inString && line[i] == '/' && line[i + 1] == '/') return line.Substring(0, i);
+        }
+        return line;
+    }
+
+    /// <summary>The text between the '{' that ends <paramref name="opening"/> and its matching '}'.</summary>
+    public static string Block(string code, string opening)
+    {
+        int start = code.IndexOf(opening, StringComparison.Ordinal);
+        if (start < 0) throw new InvalidOperationException($"'{opening}' not found");
+        int open = code.IndexOf('{', start + opening.Length - 1);
+        int depth = 0;
+        for (int i = open; i < code.Length; i++)
+        {
+            if (code[i] == '{') depth++;
+            else if (code[i] == '}' && --depth == 0) return code.Substring(open + 1, i - open - 1);
+        }
+        throw new InvalidOperationException($"unbalanced block after '{opening}'");
+    }
+
+    /// <summary>Field name -> (width, signed) of a header or struct declaration.</summary>
+    public static Dictionary<string, (int Width, bool Signed)> Fields(string code, string declaration)
+    {
+        var result = new Dictionary<string, (int, bool)>(StringComparer.Ordinal);
+        foreach (Match match in Regex.Matches(Block(code, declaration), @"\b(bit|int)<(\d+)>\s+(\w+)\s*;"))
+        {
+            result.Add(match.Groups[3].Value, (int.Parse(match.Groups[2].Value), match.Groups[1].Value == "int"));
+        }
+        return result;
+    }
+
+    public static bool Balanced(string code, char open, char close)
+    {
+        int depth = 0;
+        foreach (char c in code)
+        {
+            if (c == open) depth++;
+            else if (c == close && --depth < 0) return false;
+        }
+        return depth == 0;
+    }
+
+    /// <summary>Words of code (identifiers, keywords, numbers).</summary>
+    public static IEnumerable<string> Words(string code) =>
+        Regex.Matches(code, @"[A-Za-z0-9_]+").Select(m => m.Value);
+}
+
+/// <summary>
+/// Executes the ingress control of an emitted BMv2 program for one feature packet: the subset of P4 the
+/// emitter writes (assignments, if/else chains, casts, + * &gt;&gt; &amp; |, comparisons, exact-match
+/// tables with const entries). Independent of the emitter's code, so a wrong lowering shows up as a
+/// different class than the reference interpreter's.
+/// </summary>
+internal sealed class P4IngressEvaluator
+{
+    private readonly Dictionary<string, (int Width, bool Signed)> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Table> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (List<string> Params, List<string> Body)> _actions = new(StringComparer.Ordinal);
+    private readonly List<string> _apply;
+    private Dictionary<string, long> _env = new(StringComparer.Ordinal);
+    private List<string> _tokens = new();
+    private int _pos;
+
+    private sealed record Table(string Key, Dictionary<long, (string Action, List<long> Args)> Entries);
+
+    public P4IngressEvaluator(string program)
+    {
+        string code = P4Text.StripLineComments(program);
+        foreach (var (name, t) in P4Text.Fields(code, "header features_t {")) _types["h.feat." + name] = t;
+        foreach (var (name, t) in P4Text.Fields(code, "struct meta_t {")) _types["m." + name] = t;
+        string ingress = P4Text.Block(code, "control IngressImpl(");
+        foreach (Match a in Regex.Matches(ingress, @"action\s+(\w+)\(([^)]*)\)\s*\{([^}]*)\}"))
+        {
+            var ps = a.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => p.Trim().Split(' ').Last()).ToList();
+            foreach (var p in a.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var m = Regex.Match(p.Trim(), @"^(bit|int)<(\d+)>\s+(\w+)$");
+                _types["param." + m.Groups[3].Value] = (int.Parse(m.Groups[2].Value), m.Groups[1].Value == "int");
+            }
+            _actions[a.Groups[1].Value] = (ps, Tokenize(a.Groups[3].Value));
+        }
+        foreach (Match t in Regex.Matches(ingress, @"table\s+(\w+)\s*\{"))
+        {
+            string body = P4Text.Block(ingress, t.Value);
+            string key = Regex.Match(body, @"key\s*=\s*\{\s*([\w.]+)\s*:\s*exact\s*;\s*\}").Groups[1].Value;
+            var entries = new Dictionary<long, (string, List<long>)>();
+            foreach (Match e in Regex.Matches(body, @"(\d+)\s*:\s*(\w+)\(([^)]*)\)\s*;"))
+            {
+                var args = e.Groups[3].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Number(s.Trim())).ToList();
+                entries.Add(long.Parse(e.Groups[1].Value), (e.Groups[2].Value, args));
+            }
+            _tables[t.Groups[1].Value] = new Table(key, entries);
+        }
+        _apply = Tokenize(P4Text.Block(ingress.Substring(ingress.LastIndexOf("apply {", StringComparison.Ordinal)), "apply {"));
+    }
+
+    /// <summary>Runs the ingress for one packet; returns every header/metadata value afterwards.</summary>
+    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> featureFields)
+    {
+        _env = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kv in _types.Where(t => !t.Key.StartsWith("param.", StringComparison.Ordinal))) _env[kv.Key] = 0;
+        foreach (var kv in featureFields) _env["h.feat." + kv.Key] = Wrap(kv.Value, _types["h.feat." + kv.Key]);
+        RunBlock(_apply);
+        return _env;
+    }
+
+    private static long Number(string text) =>
+        text.StartsWith("0x", StringComparison.Ordinal)
+            ? long.Parse(text.Substring(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)
+            : long.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static List<string> Tokenize(string code)
+    {
+        var tokens = new List<string>();
+        foreach (Match m in Regex.Matches(code, @"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*|0x[0-9A-Fa-f]+|\d+|>=|<=|==|!=|>>|<<|\S"))
+            tokens.Add(m.Value);
+        return tokens;
+    }
+
+    private void RunBlock(List<string> tokens)
+    {
+        var (savedTokens, savedPos) = (_tokens, _pos);
+        (_tokens, _pos) = (tokens, 0);
+        while (_pos < _tokens.Count) Statement(true);
+        (_tokens, _pos) = (savedTokens, savedPos);
+    }
+
+    private string Peek => _pos < _tokens.Count ? _tokens[_pos] : "";
+
+    private string Next() => _tokens[_pos++];
+
+    private void Expect(string token)
+    {
+        if (Next() != token) throw new InvalidOperationException($"expected '{token}' near token {_pos}: {string.Join(" ", _tokens.Skip(Math.Max(0, _pos - 8)).Take(16))}");
+    }
+
+    private void Statement(bool execute)
+    {
+        if (Peek == "if")
+        {
+            Next();
+            Expect("(");
+            bool cond = Expression().Value != 0;
+            Expect(")");
+            Compound(execute && cond);
+            if (Peek == "else")
+            {
+                Next();
+                if (Peek == "if") Statement(execute && !cond);
+                else Compound(execute && !cond);
+            }
+            return;
+        }
+        string target = Next();
+        if (target.EndsWith(".apply", StringComparison.Ordinal))
+        {
+            Expect("("); Expect(")"); Expect(";");
+            if (execute) ApplyTable(target.Substring(0, target.Length - ".apply".Length));
+            return;
+        }
+        Expect("=");
+        var value = Expression();
+        Expect(";");
+        if (!execute) return;
+        if (target.StartsWith("sm.", StringComparison.Ordinal)) return;
+        if (!_types.TryGetValue(target, out var type)) throw new InvalidOperationException($"assignment to undeclared '{target}'");
+        _env[target] = Wrap(value.Value, type);
+    }
+
+    private void Compound(bool execute)
+    {
+        Expect("{");
+        while (Peek != "}") Statement(execute);
+        Expect("}");
+    }
+
+    private void ApplyTable(string name)
+    {
+        var table = _tables[name];
+        if (!table.Entries.TryGetValue(_env[table.Key], out var entry)) return; // default NoAction
+        var (ps, body) = _actions[entry.Action];
+        for (int i = 0; i < ps.Count; i++) _env["param." + ps[i]] = Wrap(entry.Args[i], _types["param." + ps[i]]);
+        RunBlock(body.Select(t => ps.Contains(t) ? "param." + t : t).ToList());
+    }
+
+    private readonly record struct Val(long Value, int Width, bool Signed);
+
+    private static long Wrap(long value, (int Width, bool Signed) type)
+    {
+        if (type.Width >= 64) return value;
+        long mask = (1L << type.Width) - 1;
+        long v = value & mask;
+        if (type.Signed && (v >> (type.Width - 1)) != 0) v -= 1L << type.Width;
+        return v;
+    }
+
+    private static Val Typed(long value, Val a, Val b)
+    {
+        var (w, s) = a.Width != 0 ? (a.Width, a.Signed) : (b.Width, b.Signed);
+        return w == 0 ? new Val(value, 0, true) : new Val(Wrap(value, (w, s)), w, s);
+    }
+
+    // Precedence (P4 = C): | < & < comparisons < shifts < additive < multiplicative < unary/cast.
+    private Val Expression() => Or();
+
+    private Val Or()
+    {
+        var a = And();
+        while (Peek == "|") { Next(); var b = And(); a = Typed(a.Value | b.Value, a, b); }
+        return a;
+    }
+
+    private Val And()
+    {
+        var a = Comparison();
+        while (Peek == "&") { Next(); var b = Comparison(); a = Typed(a.Value & b.Value, a, b); }
+        return a;
+    }
+
+    private Val Comparison()
+    {
+        var a = Shift();
+        while (Peek is ">=" or "<=" or ">" or "<" or "==" or "!=")
+        {
+            string op = Next();
+            var b = Shift();
+            bool r = op switch
+            {
+                ">=" => a.Value >= b.Value,
+                "<=" => a.Value <= b.Value,
+                ">" => a.Value > b.Value,
+                "<" => a.Value < b.Value,
+                "==" => a.Value == b.Value,
+                _ => a.Value != b.Value,
+            };
+            a = new Val(r ? 1 : 0, 1, false);
+        }
+        return a;
+    }
+
+    private Val Shift()
+    {
+        var a = Additive();
+        while (Peek == ">>")
+        {
+            Next();
+            var b = Additive();
+            // Values are kept sign-correct, so >> on a signed value is arithmetic, on unsigned logical.
+            a = new Val(a.Value >> (int)b.Value, a.Width, a.Signed);
+        }
+        return a;
+    }
+
+    private Val Additive()
+    {
+        var a = Multiplicative();
+        while (Peek is "+" or "-")
+        {
+            string op = Next();
+            var b = Multiplicative();
+            a = Typed(op == "+" ? a.Value + b.Value : a.Value - b.Value, a, b);
+        }
+        return a;
+    }
+
+    private Val Multiplicative()
+    {
+        var a = Unary();
+        while (Peek == "*") { Next(); var b = Unary(); a = Typed(unchecked(a.Value * b.Value), a, b); }
+        return a;
+    }
+
+    private Val Unary()
+    {
+        if (Peek == "-") { Next(); var v = Unary(); return v.Width == 0 ? new Val(-v.Value, 0, true) : new Val(Wrap(-v.Value, (v.Width, v.Signed)), v.Width, v.Signed); }
+        if (Peek == "(" && _pos + 5 < _tokens.Count && _tokens[_pos + 1] is "int" or "bit" && _tokens[_pos + 2] == "<")
+        {
+            Next();
+            bool signed = Next() == "int";
+            Expect("<");
+            int width = int.Parse(Next());
+            Expect(">");
+            Expect(")");
+            var v = Unary();
+            return new Val(Wrap(v.Value, (width, signed)), width, signed);
+        }
+        if (Peek == "(") { Next(); var v = Expression(); Expect(")"); return v; }
+        string token = Next();
+        if (char.IsDigit(token[0])) return new Val(Number(token), 0, true);
+        if (token == "h.feat.isValid") { Expect("("); Expect(")"); return new Val(1, 1, false); }
+        if (token.StartsWith("sm.", StringComparison.Ordinal)) return new Val(0, 9, false); // standard metadata: not modelled
+        if (!_types.TryGetValue(token, out var type)) throw new InvalidOperationException($"read of undeclared '{token}'");
+        return new Val(_env[token], type.Width, type.Signed);
+    }
+}

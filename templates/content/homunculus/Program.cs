@@ -70,6 +70,7 @@ if (outputDirectory is null)
 }
 else
 {
+    PrintResources(Path.Combine(outputDirectory, "model.json"));
     Console.WriteLine($"Switch programs ({Path.GetRelativePath(projectDirectory, outputDirectory)}):");
     foreach (var pattern in new[] { "bmv2/*.p4", "taurus/*.scala", "report.md" })
     {
@@ -83,6 +84,26 @@ else
         {
             Console.WriteLine($"  {Path.GetRelativePath(projectDirectory, file)}");
         }
+    }
+}
+
+// The compiler's estimate of what the model costs on the .hspec's target, from the model file.
+static void PrintResources(string modelFile)
+{
+    if (!File.Exists(modelFile))
+    {
+        return;
+    }
+
+    using var model = JsonDocument.Parse(File.ReadAllText(modelFile));
+    var platform = model.RootElement.GetProperty("platform");
+    Console.WriteLine($"Estimated resources on {platform.GetProperty("target").GetString()}:");
+    foreach (var figure in platform.GetProperty("resources").EnumerateArray())
+    {
+        var budget = figure.TryGetProperty("budget", out var b)
+            ? $" (budget {(figure.GetProperty("atLeast").GetBoolean() ? ">=" : "<=")} {b.GetDouble()})"
+            : "";
+        Console.WriteLine($"  {figure.GetProperty("name").GetString()}: {figure.GetProperty("value").GetDouble()} {figure.GetProperty("unit").GetString()}{budget}");
     }
 }
 

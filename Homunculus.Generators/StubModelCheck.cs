@@ -34,6 +34,7 @@ namespace Homunculus.Generators
 
             if (model.Model is MlpModel mlp)
             {
+                if (mlp.OutputClasses.Count > 0) problems.Add("outputs mapped to classes are not supported by the stub yet");
                 int width = mlp.Inputs.Count;
                 for (int i = 0; i < mlp.Inputs.Count; i++)
                 {

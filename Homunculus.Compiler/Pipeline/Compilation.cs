@@ -98,35 +98,69 @@ public static class Compilation
         CheckGeneratedNames(spec, data, diagnostics);
         if (diagnostics.HasErrors) return null;
 
-        var trained = MlpFamily.Train(data, spec.Dnn, spec.Seed, cancellation);
-        var model = new ModelFile
-        {
-            Name = spec.Name,
-            SpecFile = Path.GetFileName(spec.SpecPath),
-            CompilerVersion = Version,
-            Features = data.Features.ToEquatableArray(),
-            Classes = data.Classes.ToEquatableArray(),
-            Model = trained.Model,
-        };
+        var (fit, validation) = SplitValidation(data.Train, spec);
+        var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
         var costModel = CostModel.For(spec.Platform.Target)!;
-        var figures = costModel.Estimate(model, spec.Platform);
-        model = model with { Platform = new PlatformInfo { Target = spec.Platform.Target, Resources = figures.ToEquatableArray() } };
-        foreach (var figure in figures.Where(f => !f.Fits))
+        var candidates = new List<Candidate>();
+        foreach (var algorithm in spec.Algorithms)
         {
-            string budget = (figure.AtLeast ? "at least " : "at most ") + $"{figure.Budget} {figure.Unit}";
-            diagnostics.Report(DiagnosticCatalog.OverBudget, spec.Platform.TargetLocation, spec.Platform.Target, figure.Name, $"{figure.Value} {figure.Unit}", budget);
+            var family = ModelFamilies.Find(algorithm)!;
+            var result = family.Train(set, spec.Settings[algorithm], spec.Seed, cancellation);
+            cancellation.ThrowIfCancellationRequested();
+            var trained = new ModelFile
+            {
+                Name = spec.Name,
+                SpecFile = Path.GetFileName(spec.SpecPath),
+                CompilerVersion = Version,
+                Algorithm = algorithm,
+                Features = data.Features.ToEquatableArray(),
+                Classes = data.Classes.ToEquatableArray(),
+                Model = result.Model,
+            };
+            var figures = costModel.Estimate(trained, spec.Platform);
+            trained = trained with { Platform = new PlatformInfo { Target = spec.Platform.Target, Resources = figures.ToEquatableArray() } };
+            int classes = data.Classes.Count;
+            candidates.Add(new Candidate(
+                trained,
+                Metrics.Compute(validation.Classes, result.FloatValidation, classes),
+                Candidate.Evaluate(trained, validation),
+                Metrics.Compute(data.Test.Classes, result.FloatTest, classes),
+                Candidate.Evaluate(trained, data.Test),
+                figures));
         }
-        if (diagnostics.HasErrors) return null;
 
+        // The test set only reports: the choice is made on the validation rows, among feasible models.
+        var chosen = candidates.Where(c => c.Feasible)
+            .OrderByDescending(c => c.FixedValidation.Objective(spec.Objective))
+            .FirstOrDefault();
+        if (chosen is null)
+        {
+            foreach (var candidate in candidates)
+                foreach (var figure in candidate.Figures.Where(f => !f.Fits))
+                {
+                    string budget = (figure.AtLeast ? "at least " : "at most ") + $"{figure.Budget} {figure.Unit}";
+                    diagnostics.Report(DiagnosticCatalog.OverBudget, spec.Platform.TargetLocation, $"{spec.Platform.Target} ({candidate.Algorithm})", figure.Name, $"{figure.Value} {figure.Unit}", budget);
+                }
+            return null;
+        }
+
+        var model = chosen.Model;
         var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             [ModelFileName] = ModelFileJson.Serialize(model),
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
             foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Content;
-        var report = ReportEmitter.Emit(model, new ReportFacts(spec.Objective, trained, data.Train.Rows, data.Test.Rows, data.TestIsHoldout, outputs.Keys.ToList()));
+        var report = ReportEmitter.Emit(model, new ReportFacts(spec.Objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, outputs.Keys.ToList()));
         outputs[report.RelativePath] = report.Content;
         return (model, outputs);
+    }
+
+    /// <summary>Stratified, seeded: the rows the families learn from, and the rows that choose between them.</summary>
+    private static (Dataset Fit, Dataset Validation) SplitValidation(Dataset train, HSpec spec)
+    {
+        var (fit, validation) = Splits.Stratified(train.Classes, spec.Data.Validation, spec.Seed + 1);
+        return (train.Subset(fit), train.Subset(validation));
     }
 
     private static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)

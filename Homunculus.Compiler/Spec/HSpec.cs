@@ -14,7 +14,8 @@ public sealed record HSpec
     public required IReadOnlyList<FeatureSpec> Features { get; init; }
     public required string Objective { get; init; }
     public required IReadOnlyList<string> Algorithms { get; init; }
-    public required DnnSpec Dnn { get; init; }
+    /// <summary>Per algorithm of <see cref="Algorithms"/>, its family's settings (defaults filled in).</summary>
+    public required IReadOnlyDictionary<string, object> Settings { get; init; }
     public required PlatformSpec Platform { get; init; }
     public required int Seed { get; init; }
 }
@@ -36,19 +37,13 @@ public sealed record DataSpec
     public IReadOnlyList<ClassSpec>? Classes { get; init; }
     /// <summary>Fraction of train held out as the test set when no test file is given.</summary>
     public required double Holdout { get; init; }
+    /// <summary>Fraction of the (remaining) training rows set aside to choose between candidate models.</summary>
+    public required double Validation { get; init; }
 }
 
 public sealed record ClassSpec(string Name, IReadOnlyList<string> Labels, bool TakesOtherLabels, SourceLocation Location);
 
 public sealed record FeatureSpec(string Name, FeatureKind? Kind, SourceLocation Location);
-
-public sealed record DnnSpec
-{
-    public IReadOnlyList<int> Hidden { get; init; } = new[] { 12, 6, 3 };
-    public int Epochs { get; init; } = 30;
-    public double LearningRate { get; init; } = 0.003;
-    public int BatchSize { get; init; } = 64;
-}
 
 public sealed record PlatformSpec
 {

@@ -6,15 +6,52 @@ using Homunculus.Compiler.Quantization;
 using Homunculus.Compiler.Spec;
 using Homunculus.Model.Interpretation;
 using Homunculus.Model.Ir;
+using Newtonsoft.Json.Linq;
 
 namespace Homunculus.Compiler.Training;
 
-/// <summary>The result of training one model: the quantized model and its quality before and after quantization.</summary>
-public sealed record TrainedModel(ModelNode Model, Metrics FloatTest, Metrics QuantizedTest, Metrics QuantizedTrain);
-
-/// <summary>The "dnn" family: input layout, standardization, training, quantization, evaluation.</summary>
-public static class MlpFamily
+/// <summary>Settings of the "dnn" family (.hspec "model.dnn").</summary>
+public sealed record MlpSettings
 {
+    public IReadOnlyList<int> Hidden { get; init; } = new[] { 12, 6, 3 };
+    public int Epochs { get; init; } = 30;
+    public double LearningRate { get; init; } = 0.003;
+    public int BatchSize { get; init; } = 64;
+}
+
+/// <summary>The "dnn" family: input layout, standardization, training, quantization.</summary>
+public sealed class MlpFamily : IModelFamily
+{
+    public string Name => "dnn";
+
+    public object ReadSettings(JObject? settings, SpecReader reader)
+    {
+        var defaults = new MlpSettings();
+        if (settings is null) return defaults;
+        reader.CheckProperties(settings, new[] { "hidden", "epochs", "learningRate", "batchSize" }, "model.dnn.");
+        var hidden = defaults.Hidden;
+        if (settings["hidden"] is { } hiddenToken)
+        {
+            if (hiddenToken is JArray array && array.Count is >= 1 and <= 10)
+            {
+                var sizes = new List<int>();
+                foreach (var h in array)
+                {
+                    if (reader.IntegerValue(h, "model.dnn.hidden[]", 1, 64) is int size) sizes.Add(size);
+                }
+                hidden = sizes;
+            }
+            else reader.Invalid(hiddenToken, "model.dnn.hidden", "must be an array of 1 to 10 layer sizes", 0);
+        }
+        return new MlpSettings
+        {
+            Hidden = hidden,
+            Epochs = reader.Integer(settings, "epochs", 1, 10000, "model.dnn.") ?? defaults.Epochs,
+            LearningRate = reader.Number(settings, "learningRate", 1e-6, 1.0, "model.dnn.") ?? defaults.LearningRate,
+            BatchSize = reader.Integer(settings, "batchSize", 1, 65536, "model.dnn.") ?? defaults.BatchSize,
+        };
+    }
+
     /// <summary>Encoded values up to this pass to the network as they are; wider ones are companded.</summary>
     public const int IdentityLimit = 255;
 
@@ -39,8 +76,9 @@ public static class MlpFamily
         return inputs;
     }
 
-    public static TrainedModel Train(LoadedData data, DnnSpec spec, int seed, CancellationToken cancellation)
+    public FamilyResult Train(TrainingSet data, object settings, int seed, CancellationToken cancellation)
     {
+        var spec = (MlpSettings)settings;
         var layout = InputLayout(data.Features);
         var shape = new MlpModel { Inputs = layout.ToEquatableArray() };
         int width = layout.Count;
@@ -52,48 +90,36 @@ public static class MlpFamily
         var net = MlpTrainer.Train(trainFloats, width, data.Train.Classes, data.Classes.Count, options, cancellation);
         cancellation.ThrowIfCancellationRequested();
 
+        var trainPredictions = PredictFloat(net, trainFloats, width);
+        var quantized = MlpQuantizer.Quantize(net, layout, mean, std, trainInts, trainPredictions);
+        return new FamilyResult(
+            quantized,
+            PredictFloat(net, Standardize(IntegerInputs(shape, data.Validation), mean, std), width),
+            PredictFloat(net, Standardize(IntegerInputs(shape, data.Test), mean, std), width));
+    }
+
+    private static int[] PredictFloat(MlpNetwork net, float[] inputs, int width)
+    {
         var scratch = net.NewActivations();
         var input = new float[width];
-        var trainPredictions = new int[data.Train.Rows];
-        for (int r = 0; r < data.Train.Rows; r++)
+        var predictions = new int[inputs.Length / Math.Max(1, width)];
+        for (int r = 0; r < predictions.Length; r++)
         {
-            Array.Copy(trainFloats, r * width, input, 0, width);
-            trainPredictions[r] = net.Predict(input, scratch);
+            Array.Copy(inputs, r * width, input, 0, width);
+            predictions[r] = net.Predict(input, scratch);
         }
-        var quantized = MlpQuantizer.Quantize(net, layout, mean, std, trainInts, trainPredictions);
-
-        var testInts = IntegerInputs(shape, data.Test);
-        var testFloats = Standardize(testInts, mean, std);
-        var floatPredictions = new int[data.Test.Rows];
-        for (int r = 0; r < data.Test.Rows; r++)
-        {
-            Array.Copy(testFloats, r * width, input, 0, width);
-            floatPredictions[r] = net.Predict(input, scratch);
-        }
-        var model = new ModelFile { Features = data.Features.ToEquatableArray(), Classes = data.Classes.ToEquatableArray(), Model = quantized };
-        return new TrainedModel(
-            quantized,
-            Metrics.Compute(data.Test.Classes, floatPredictions, data.Classes.Count),
-            Evaluate(model, data.Test),
-            Evaluate(model, data.Train));
+        return predictions;
     }
 
-    /// <summary>Quality of the integer model, computed by the reference interpreter.</summary>
-    public static Metrics Evaluate(ModelFile model, Dataset data)
-    {
-        var predictions = new int[data.Rows];
-        for (int r = 0; r < data.Rows; r++) predictions[r] = ReferenceInterpreter.Predict(model, data.Row(r));
-        return Metrics.Compute(data.Classes, predictions, model.Classes.Count);
-    }
-
-    private static int[][] IntegerInputs(MlpModel shape, Dataset data)
+    /// <summary>The integer first-layer inputs of every row (the reference interpreter's input stage).</summary>
+    public static int[][] IntegerInputs(MlpModel shape, Dataset data)
     {
         var rows = new int[data.Rows][];
         for (int r = 0; r < data.Rows; r++) rows[r] = ReferenceInterpreter.MlpInputs(shape, data.Row(r));
         return rows;
     }
 
-    private static (float[] Mean, float[] Std) Standardization(IReadOnlyList<MlpInput> layout, int[][] rows)
+    public static (float[] Mean, float[] Std) Standardization(IReadOnlyList<MlpInput> layout, int[][] rows)
     {
         int width = layout.Count;
         var mean = new float[width];
@@ -117,7 +143,7 @@ public static class MlpFamily
         return (mean, std);
     }
 
-    private static float[] Standardize(int[][] rows, float[] mean, float[] std)
+    public static float[] Standardize(int[][] rows, float[] mean, float[] std)
     {
         int width = mean.Length;
         var result = new float[rows.Length * width];

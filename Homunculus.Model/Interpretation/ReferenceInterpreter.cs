@@ -32,14 +32,22 @@ namespace Homunculus.Model.Interpretation
                 long v = encoded[input.Feature];
                 x[i] = input.Transform switch
                 {
-                    InputTransform.Identity => (int)v,
-                    InputTransform.Log2Compand => Compand.Apply((uint)v),
                     InputTransform.OneHot => v == input.Code ? 1 : 0,
-                    _ => throw new NotSupportedException(input.Transform.ToString()),
+                    InputTransform.Square => Square(Transform(input.Base, v)),
+                    _ => Transform(input.Transform, v),
                 };
             }
             return x;
         }
+
+        private static int Transform(InputTransform transform, long v) => transform switch
+        {
+            InputTransform.Identity => (int)v,
+            InputTransform.Log2Compand => Compand.Apply((uint)v),
+            _ => throw new NotSupportedException(transform.ToString()),
+        };
+
+        private static int Square(int v) => unchecked(v * v);
 
         /// <summary>The raw output accumulators (logits in integer units) of the last layer.</summary>
         public static int[] MlpOutputs(MlpModel mlp, IReadOnlyList<long> encoded)
@@ -71,7 +79,7 @@ namespace Homunculus.Model.Interpretation
             return acc > layer.ClampMax ? layer.ClampMax : acc;
         }
 
-        private static int PredictMlp(MlpModel mlp, IReadOnlyList<long> encoded) => ArgMax(MlpOutputs(mlp, encoded));
+        private static int PredictMlp(MlpModel mlp, IReadOnlyList<long> encoded) => mlp.ClassOfOutput(ArgMax(MlpOutputs(mlp, encoded)));
 
         /// <summary>Index of the largest value; the lowest index wins ties.</summary>
         public static int ArgMax(IReadOnlyList<int> values)

@@ -18,6 +18,9 @@ namespace Homunculus.Model.Ir
 
         public string CompilerVersion { get; init; } = "";
 
+        /// <summary>The .hspec algorithm that produced the model ("dnn", "svm", "kmeans", ...).</summary>
+        public string Algorithm { get; init; } = "dnn";
+
         public EquatableArray<FeatureEncoding> Features { get; init; } = EquatableArray<FeatureEncoding>.Empty;
 
         public EquatableArray<ClassInfo> Classes { get; init; } = EquatableArray<ClassInfo>.Empty;

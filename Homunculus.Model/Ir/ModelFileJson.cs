@@ -72,7 +72,7 @@ namespace Homunculus.Model.Ir
         {
             private static readonly Dictionary<string, Type> Kinds = new Dictionary<string, Type>
             {
-                ["dnn"] = typeof(MlpModel),
+                ["network"] = typeof(MlpModel),
             };
 
             public override bool CanConvert(Type objectType) => objectType == typeof(ModelNode);

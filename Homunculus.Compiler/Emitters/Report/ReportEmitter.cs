@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Homunculus.Compiler.Pipeline;
 using Homunculus.Compiler.Training;
 using Homunculus.Model.Ir;
 using Homunculus.Model.Naming;
@@ -9,7 +10,15 @@ using Homunculus.Model.Text;
 namespace Homunculus.Compiler.Emitters.Report;
 
 /// <summary>What the report says beyond the model file: quality before and after quantization, data sizes.</summary>
-public sealed record ReportFacts(string Objective, TrainedModel Trained, int TrainRows, int TestRows, bool TestIsHoldout, IReadOnlyList<string> OtherFiles);
+public sealed record ReportFacts(
+    string Objective,
+    Candidate Chosen,
+    IReadOnlyList<Candidate> Candidates,
+    int TrainRows,
+    int ValidationRows,
+    int TestRows,
+    bool TestIsHoldout,
+    IReadOnlyList<string> OtherFiles);
 
 /// <summary>
 /// The short Markdown report: model, metrics, estimated resources against the budget. Deterministic
@@ -31,7 +40,7 @@ public static class ReportEmitter
         if (model.Model is MlpModel mlp)
         {
             var shape = string.Join(" - ", mlp.Layers.Select(l => l.Outputs.ToString(CultureInfo.InvariantCulture)));
-            w.Line($"Multi-layer perceptron (`dnn`): {mlp.Inputs.Count} inputs from {model.Features.Count} features, layers {shape} (ReLU hidden layers, argmax output).");
+            w.Line($"`{Text(model.Algorithm)}` as a network of dense layers: {mlp.Inputs.Count} inputs from {model.Features.Count} features, layers {shape} (ReLU hidden layers, argmax output).");
             w.Line("Fixed point: 8-bit weight mantissas with power-of-two column scales, accumulator-precision biases and one-hot weights, 32-bit accumulators, 8-bit activations.");
             w.Line();
             w.Line("| layer | inputs | outputs | shift | clamp |");
@@ -60,13 +69,14 @@ public static class ReportEmitter
         w.Line("## Quality");
         w.Line();
         string testSet = facts.TestIsHoldout ? "stratified holdout of the training data" : "the test file";
-        w.Line($"Objective: {Text(facts.Objective)}. Trained on {facts.TrainRows} rows; tested on {facts.TestRows} rows ({testSet}).");
+        w.Line($"Objective: {Text(facts.Objective)}. Trained on {facts.TrainRows} rows, chosen on {facts.ValidationRows} validation rows (held out of the training data); tested on {facts.TestRows} rows ({testSet}).");
         w.Line();
         w.Line("| model | accuracy | weighted F1 | macro F1 | objective |");
         w.Line("|---|---|---|---|---|");
-        MetricsRow(w, "float (before quantization), test", facts.Trained.FloatTest, facts.Objective);
-        MetricsRow(w, "fixed point (switch, C# stub), test", facts.Trained.QuantizedTest, facts.Objective);
-        MetricsRow(w, "fixed point, training data", facts.Trained.QuantizedTrain, facts.Objective);
+        MetricsRow(w, "float (before quantization), test", facts.Chosen.FloatTest, facts.Objective);
+        MetricsRow(w, "fixed point (switch, C# stub), test", facts.Chosen.FixedTest, facts.Objective);
+        MetricsRow(w, "float, validation", facts.Chosen.FloatValidation, facts.Objective);
+        MetricsRow(w, "fixed point, validation", facts.Chosen.FixedValidation, facts.Objective);
         w.Line();
         w.Line("| class | labels | F1 (fixed point, test) |");
         w.Line("|---|---|---|");
@@ -74,7 +84,18 @@ public static class ReportEmitter
         {
             var cls = model.Classes[c];
             string labels = cls.TakesOtherLabels ? "every other label" : string.Join(", ", cls.Labels.Select(Text));
-            w.Line($"| {Text(cls.Name)} | {labels} | {Number(facts.Trained.QuantizedTest.F1PerClass[c])} |");
+            w.Line($"| {Text(cls.Name)} | {labels} | {Number(facts.Chosen.FixedTest.F1PerClass[c])} |");
+        }
+        w.Line();
+        w.Line("## Candidates");
+        w.Line();
+        w.Line("Every algorithm the .hspec allows, trained with its settings; the best feasible fixed-point validation objective wins.");
+        w.Line();
+        w.Line("| algorithm | validation objective (float) | validation objective (fixed point) | test objective (fixed point) | fits the target | chosen |");
+        w.Line("|---|---|---|---|---|---|");
+        foreach (var candidate in facts.Candidates)
+        {
+            w.Line($"| {Text(candidate.Algorithm)} | {Number(candidate.FloatValidation.Objective(facts.Objective))} | {Number(candidate.FixedValidation.Objective(facts.Objective))} | {Number(candidate.FixedTest.Objective(facts.Objective))} | {(candidate.Feasible ? "yes" : "no")} | {(ReferenceEquals(candidate, facts.Chosen) ? "yes" : "")} |");
         }
         w.Line();
         w.Line($"## Resources on {Text(model.Platform.Target)} (estimates)");

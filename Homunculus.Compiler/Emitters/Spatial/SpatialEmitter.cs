@@ -32,7 +32,9 @@ public sealed class SpatialEmitter : IEmitter
     public bool Supports(ModelFile model) =>
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
-        && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << ClassKeyBits;
+        && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << ClassKeyBits
+        && mlp.OutputClasses.Count == 0
+        && mlp.Inputs.All(i => i.Transform != InputTransform.Square);
 
     public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
     {

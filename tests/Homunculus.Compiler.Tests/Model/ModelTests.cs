@@ -91,13 +91,13 @@ public sealed class ModelTests
         Assert.Equal(model, ModelFileJson.Deserialize(json));
         Assert.Equal(json, ModelFileJson.Serialize(ModelFileJson.Deserialize(json)));
         Assert.DoesNotContain("\r", json);
-        Assert.Contains("\"kind\": \"dnn\"", json);
+        Assert.Contains("\"kind\": \"network\"", json);
     }
 
     [Fact]
     public void Unknown_model_kind_is_rejected()
     {
-        string json = ModelFileJson.Serialize(new ModelFile { Name = "M" }).Replace("\"kind\": \"dnn\"", "\"kind\": \"forest\"");
+        string json = ModelFileJson.Serialize(new ModelFile { Name = "M" }).Replace("\"kind\": \"network\"", "\"kind\": \"forest\"");
         var error = Assert.ThrowsAny<Newtonsoft.Json.JsonException>(() => ModelFileJson.Deserialize(json));
         Assert.Contains("forest", error.Message);
     }

@@ -16,7 +16,8 @@ public sealed record LoadedData(
     IReadOnlyList<ClassInfo> Classes,
     Dataset Train,
     Dataset Test,
-    bool TestIsHoldout);
+    bool TestIsHoldout,
+    IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Loads the .hspec's data files, derives each feature's integer encoding from the training rows
@@ -73,6 +74,10 @@ public static class DataLoader
             if (testTable is null) return null;
         }
 
+        var notes = new List<string>();
+        var allTables = testTable is null ? trainTables : trainTables.Append(testTable).ToList();
+        if (!ApplyMissing(spec, allTables, notes, diagnostics)) return null;
+
         int labelIndex = spec.Features.Count;
         var classes = ClassMapping(spec, trainTables, diagnostics);
         if (classes is null) return null;
@@ -80,12 +85,12 @@ public static class DataLoader
         var encodings = new List<FeatureEncoding>();
         for (int f = 0; f < spec.Features.Count; f++)
         {
-            var encoding = DeriveEncoding(spec.Features[f], f, trainTables, diagnostics);
+            var encoding = DeriveEncoding(spec, spec.Features[f], f, trainTables, diagnostics);
             if (encoding is null) return null;
             encodings.Add(encoding);
         }
 
-        var train = Encode(trainTables, encodings, classes, labelIndex, diagnostics);
+        var train = Encode(spec, trainTables, encodings, classes, labelIndex, diagnostics);
         if (train is null) return null;
         if (train.Classes.Distinct().Count() < 2)
         {
@@ -97,7 +102,7 @@ public static class DataLoader
         bool holdout = testTable is null;
         if (testTable is not null)
         {
-            var encodedTest = Encode([testTable], encodings, classes, labelIndex, diagnostics);
+            var encodedTest = Encode(spec, [testTable], encodings, classes, labelIndex, diagnostics);
             if (encodedTest is null) return null;
             test = encodedTest;
         }
@@ -107,7 +112,57 @@ public static class DataLoader
             test = train.Subset(testRows);
             train = train.Subset(trainRows);
         }
-        return new LoadedData(encodings, classes, train, test, holdout);
+        return new LoadedData(encodings, classes, train, test, holdout, notes);
+    }
+
+    /// <summary>Applies each feature's missing-value rule to every row (training and test alike); false on an error.</summary>
+    private static bool ApplyMissing(HSpec spec, IReadOnlyList<RawTable> tables, List<string> notes, DiagnosticBag diagnostics)
+    {
+        var dropped = new int[spec.Features.Count];
+        var filled = new int[spec.Features.Count];
+        foreach (var table in tables)
+        {
+            var drop = new List<int>();
+            for (int r = 0; r < table.Rows.Count; r++)
+            {
+                bool dropRow = false;
+                for (int f = 0; f < spec.Features.Count; f++)
+                {
+                    var rule = spec.Features[f].Missing;
+                    string value = table.Rows[r][f];
+                    if (!rule.IsMissing(value)) continue;
+                    switch (rule.Policy)
+                    {
+                        case MissingPolicy.Error:
+                            diagnostics.Report(DiagnosticCatalog.MissingValue, table.Location(r, f), spec.Features[f].Name, value, DisplayPath(spec, table.File), table.LineNumbers[r]);
+                            return false;
+                        case MissingPolicy.Fill:
+                            table.Rows[r][f] = rule.Fill!;
+                            filled[f]++;
+                            break;
+                        default:
+                            if (!dropRow) dropped[f]++;
+                            dropRow = true;
+                            break;
+                    }
+                }
+                if (dropRow) drop.Add(r);
+            }
+            table.RemoveRows(drop);
+        }
+        for (int f = 0; f < spec.Features.Count; f++)
+        {
+            if (dropped[f] > 0) notes.Add($"feature '{spec.Features[f].Name}': {dropped[f]} rows with a missing value dropped");
+            if (filled[f] > 0) notes.Add($"feature '{spec.Features[f].Name}': {filled[f]} missing values filled with '{spec.Features[f].Missing.Fill}'");
+        }
+        return true;
+    }
+
+    /// <summary>A data file as the user wrote it: relative to the .hspec's folder when inside it.</summary>
+    public static string DisplayPath(HSpec spec, string file)
+    {
+        string relative = Path.GetRelativePath(Path.GetDirectoryName(spec.SpecPath)!, file);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? file : relative.Replace('\\', '/');
     }
 
     private static List<ClassInfo>? ClassMapping(HSpec spec, List<RawTable> tables, DiagnosticBag diagnostics)
@@ -128,7 +183,7 @@ public static class DataLoader
         return labels.Select(l => new ClassInfo { Name = l, Labels = EquatableArray.From(l) }).ToList();
     }
 
-    private static FeatureEncoding? DeriveEncoding(FeatureSpec feature, int index, List<RawTable> tables, DiagnosticBag diagnostics)
+    private static FeatureEncoding? DeriveEncoding(HSpec spec, FeatureSpec feature, int index, List<RawTable> tables, DiagnosticBag diagnostics)
     {
         var kind = feature.Kind;
         if (kind == FeatureKind.Categorical) return Categorical(feature, index, tables);
@@ -144,7 +199,7 @@ public static class DataLoader
                 if (!TryParse(text, out double value))
                 {
                     if (kind is null && r == 0 && table == tables[0]) return Categorical(feature, index, tables);
-                    diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, index), feature.Name, table.LineNumbers[r], text);
+                    diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, index), feature.Name, text, DisplayPath(spec, table.File), table.LineNumbers[r]);
                     return null;
                 }
                 min = Math.Min(min, value);
@@ -157,12 +212,27 @@ public static class DataLoader
             }
         }
         kind ??= allIntegers ? FeatureKind.Integer : FeatureKind.Fractional;
-        long scale = kind == FeatureKind.Integer ? 1 : Pow10(Math.Clamp(decimals, 1, MaxDecimals));
-        double scaledMin = Math.Round(min * scale, MidpointRounding.AwayFromZero);
-        double scaledMax = Math.Round(max * scale, MidpointRounding.AwayFromZero);
-        long offset = scaledMin < 0 ? (long)Math.Max(scaledMin, -(double)uint.MaxValue) : 0;
+        long scale = feature.Scale ?? (kind == FeatureKind.Integer ? 1 : Pow10(Math.Clamp(decimals, 1, MaxDecimals)));
+        double scaledMin = Math.Round((feature.Min ?? min) * scale, MidpointRounding.AwayFromZero);
+        double scaledMax = Math.Round((feature.Max ?? max) * scale, MidpointRounding.AwayFromZero);
+        // A declared minimum is the zero of the encoding; a derived one only when the data goes negative.
+        long offset = feature.Min is not null || scaledMin < 0 ? (long)Math.Clamp(scaledMin, -(double)uint.MaxValue, uint.MaxValue) : 0;
         double span = Math.Max(1, scaledMax - offset);
-        int bits = span >= uint.MaxValue ? 32 : BitLength((ulong)span);
+        int bits = feature.Bits ?? (span >= uint.MaxValue ? 32 : BitLength((ulong)span));
+        long fieldMax = bits >= 32 ? uint.MaxValue : (1L << bits) - 1;
+        long clampMax = feature.Max is null ? fieldMax : (long)Math.Min(span, fieldMax);
+        if (feature.Max is not null && feature.Bits is not null && span > fieldMax)
+        {
+            diagnostics.Report(DiagnosticCatalog.InvalidValue, feature.Location, "features[].bits", $"of '{feature.Name}' ({bits}) cannot hold its declared range (needs {BitLength((ulong)span)} bits)");
+            return null;
+        }
+        if (feature.Min is not null || feature.Max is not null)
+        {
+            double lo = feature.Min ?? double.NegativeInfinity, hi = feature.Max ?? double.PositiveInfinity;
+            int outside = tables.Sum(t => t.Rows.Count(row => TryParse(row[index], out double v) && (v < lo || v > hi)));
+            if (outside > 0)
+                diagnostics.Report(DiagnosticCatalog.OutOfDeclaredRange, feature.Location, feature.Name, outside, Format(feature.Min), Format(feature.Max));
+        }
         return new FeatureEncoding
         {
             Name = feature.Name,
@@ -170,9 +240,11 @@ public static class DataLoader
             Bits = bits,
             Scale = scale,
             Offset = offset,
-            Max = bits >= 32 ? uint.MaxValue : (1L << bits) - 1,
+            Max = clampMax,
         };
     }
+
+    private static string Format(double? value) => value is null ? "(open)" : value.Value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A numeric-looking first value decides; a feature declared categorical is always categorical.</summary>
     private static FeatureEncoding Categorical(FeatureSpec feature, int index, List<RawTable> tables)
@@ -191,7 +263,7 @@ public static class DataLoader
         };
     }
 
-    private static Dataset? Encode(List<RawTable> tables, List<FeatureEncoding> encodings, List<ClassInfo> classes, int labelIndex, DiagnosticBag diagnostics)
+    private static Dataset? Encode(HSpec spec, List<RawTable> tables, List<FeatureEncoding> encodings, List<ClassInfo> classes, int labelIndex, DiagnosticBag diagnostics)
     {
         int rows = tables.Sum(t => t.Rows.Count);
         int width = encodings.Count;
@@ -224,7 +296,7 @@ public static class DataLoader
                     }
                     else
                     {
-                        diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, f), encoding.Name, table.LineNumbers[r], row[f]);
+                        diagnostics.Report(DiagnosticCatalog.NotANumber, table.Location(r, f), encoding.Name, row[f], DisplayPath(spec, table.File), table.LineNumbers[r]);
                         return null;
                     }
                 }

@@ -24,21 +24,34 @@ public sealed class RawTable
     public SourceLocation Location(int row, int selectedColumn) =>
         new(File, LineNumbers[row], FieldColumns[row][selectedColumn]);
 
-    /// <summary>Reads <paramref name="bytes"/> (the file's content) with Sep, keeping only <paramref name="selected"/> columns.</summary>
+    /// <summary>Reads a data file (CSV, or ARFF by format or extension), keeping only the <paramref name="selected"/> columns.</summary>
     /// <returns>null when an error was reported.</returns>
     public static RawTable? Read(DataPath path, byte[] bytes, DataSpec spec, IReadOnlyList<(string Name, SourceLocation Location, DiagnosticDescriptor Missing)> selected, DiagnosticBag diagnostics)
     {
         using var text = new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true);
-        using var reader = Sep.New(spec.Delimiter)
+        if (spec.FormatOf(path) == DataFormat.Arff)
+        {
+            var header = ArffHeader.Read(path, text, diagnostics);
+            if (header is null) return null;
+            return ReadRows(path, text, ',', hasHeader: false, header.Attributes, header.Lines, arff: true, selected, diagnostics);
+        }
+        return ReadRows(path, text, spec.Delimiter, spec.HasHeader, spec.Columns, 0, arff: false, selected, diagnostics);
+    }
+
+    /// <param name="lineOffset">Lines of the file before <paramref name="text"/>'s current position (ARFF headers).</param>
+    private static RawTable? ReadRows(DataPath path, TextReader text, char delimiter, bool hasHeader, IReadOnlyList<string>? columns, int lineOffset, bool arff,
+        IReadOnlyList<(string Name, SourceLocation Location, DiagnosticDescriptor Missing)> selected, DiagnosticBag diagnostics)
+    {
+        using var reader = Sep.New(delimiter)
             .Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true, DisableFastFloat = true })
             .From(text);
 
-        IReadOnlyList<string>? columns = spec.Columns;
-        bool headerPending = spec.HasHeader;
+        bool headerPending = hasHeader;
         RawTable? table = null;
         int[] indexes = [];
         foreach (var row in reader)
         {
+            int line = row.LineNumberFrom + lineOffset;
             if (headerPending)
             {
                 headerPending = false;
@@ -48,15 +61,16 @@ public sealed class RawTable
                 columns ??= header;
                 continue;
             }
+            if (row.ColCount == 1 && row[0].Span.Trim().IsEmpty) continue;   // blank line
+            if (arff && row.Span.TrimStart().StartsWith("%")) continue;   // ARFF comment
             if (table is null)
             {
                 table = Start(path, columns ?? [], selected, diagnostics, out indexes);
                 if (table is null) return null;
             }
-            if (row.ColCount == 1 && row[0].Span.Trim().IsEmpty) continue;   // blank line
             if (row.ColCount != table.Columns.Count)
             {
-                diagnostics.Report(DiagnosticCatalog.RowWidth, new SourceLocation(path.FullPath, row.LineNumberFrom, 1), row.ColCount, table.Columns.Count);
+                diagnostics.Report(DiagnosticCatalog.RowWidth, new SourceLocation(path.FullPath, line, 1), row.ColCount, table.Columns.Count);
                 return null;
             }
             var values = new string[indexes.Length];
@@ -65,11 +79,11 @@ public sealed class RawTable
             for (int i = 0; i < indexes.Length; i++)
             {
                 var col = row[indexes[i]];
-                values[i] = col.ToString();
+                values[i] = arff ? ArffHeader.Unquote(col.ToString()) : col.ToString();
                 positions[i] = ColumnOf(rowSpan, col.Span);
             }
             table.Rows.Add(values);
-            table.LineNumbers.Add(row.LineNumberFrom);
+            table.LineNumbers.Add(line);
             table.FieldColumns.Add(positions);
         }
         if (table is null && columns is not null)
@@ -83,6 +97,17 @@ public sealed class RawTable
             return null;
         }
         return table;
+    }
+
+    /// <summary>Removes the rows at <paramref name="rows"/> (ascending indexes).</summary>
+    public void RemoveRows(IReadOnlyList<int> rows)
+    {
+        for (int i = rows.Count - 1; i >= 0; i--)
+        {
+            Rows.RemoveAt(rows[i]);
+            LineNumbers.RemoveAt(rows[i]);
+            FieldColumns.RemoveAt(rows[i]);
+        }
     }
 
     private static RawTable? Start(DataPath path, IReadOnlyList<string> columns, IReadOnlyList<(string Name, SourceLocation Location, DiagnosticDescriptor Missing)> selected, DiagnosticBag diagnostics, out int[] indexes)

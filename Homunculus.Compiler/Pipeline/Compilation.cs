@@ -98,6 +98,8 @@ public static class Compilation
         CheckGeneratedNames(spec, data, diagnostics);
         if (diagnostics.HasErrors) return null;
 
+        var objective = ResolveObjective(spec, data, diagnostics);
+        if (objective is null) return null;
         var (fit, validation) = SplitValidation(data.Train, spec);
         var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
         var costModel = CostModel.For(spec.Platform.Target)!;
@@ -131,7 +133,7 @@ public static class Compilation
 
         // The test set only reports: the choice is made on the validation rows, among feasible models.
         var chosen = candidates.Where(c => c.Feasible)
-            .OrderByDescending(c => c.FixedValidation.Objective(spec.Objective))
+            .OrderByDescending(c => objective.Of(c.FixedValidation))
             .FirstOrDefault();
         if (chosen is null)
         {
@@ -144,6 +146,14 @@ public static class Compilation
             return null;
         }
 
+        if (spec.Minimum is double minimum && objective.Of(chosen.FixedTest) < minimum)
+        {
+            double reached = objective.Of(chosen.FixedTest);
+            var descriptor = spec.MinimumIsError ? DiagnosticCatalog.BelowMinimumError : DiagnosticCatalog.BelowMinimumWarning;
+            diagnostics.Report(descriptor, spec.ObjectiveLocation, Round(reached), objective.Metric, Round(minimum - reached), Round(minimum));
+            if (spec.MinimumIsError) return null;
+        }
+
         var model = chosen.Model;
         var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -151,9 +161,34 @@ public static class Compilation
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
             foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Content;
-        var report = ReportEmitter.Emit(model, new ReportFacts(spec.Objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, outputs.Keys.ToList()));
+        var report = ReportEmitter.Emit(model, new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList()));
         outputs[report.RelativePath] = report.Content;
         return (model, outputs);
+    }
+
+    private static string Round(double value) => value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The objective with its positive class ("f1" measures one class: the declared one, or the second of two).</summary>
+    private static Objective? ResolveObjective(HSpec spec, LoadedData data, DiagnosticBag diagnostics)
+    {
+        int positive = data.Classes.Count == 2 ? 1 : 0;
+        if (spec.Data.PositiveClass is { } name)
+        {
+            positive = data.Classes.ToList().FindIndex(c => c.Name == name);
+            if (positive < 0)
+            {
+                diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.Data.PositiveClassLocation, "data.positiveClass",
+                    $"names no class (classes: {string.Join(", ", data.Classes.Select(c => c.Name))})");
+                return null;
+            }
+        }
+        else if (spec.Objective == "f1" && data.Classes.Count > 2)
+        {
+            diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.ObjectiveLocation, "objective",
+                $"'f1' measures one class but there are {data.Classes.Count}: set data.positiveClass, or use macro-f1 or weighted-f1");
+            return null;
+        }
+        return new Objective(spec.Objective, positive);
     }
 
     /// <summary>Stratified, seeded: the rows the families learn from, and the rows that choose between them.</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using Homunculus.Compiler.Diagnostics;
 using Homunculus.Model.Ir;
 
@@ -13,6 +15,11 @@ public sealed record HSpec
     public required DataSpec Data { get; init; }
     public required IReadOnlyList<FeatureSpec> Features { get; init; }
     public required string Objective { get; init; }
+    /// <summary>The least acceptable value of the objective on the test set, if any.</summary>
+    public double? Minimum { get; init; }
+    /// <summary>Whether falling short of <see cref="Minimum"/> fails the build (else it warns).</summary>
+    public bool MinimumIsError { get; init; } = true;
+    public required SourceLocation ObjectiveLocation { get; init; }
     public required IReadOnlyList<string> Algorithms { get; init; }
     /// <summary>Per algorithm of <see cref="Algorithms"/>, its family's settings (defaults filled in).</summary>
     public required IReadOnlyDictionary<string, object> Settings { get; init; }
@@ -23,9 +30,51 @@ public sealed record HSpec
 /// <summary>A path as written and resolved against the .hspec's folder, with where it was written.</summary>
 public sealed record DataPath(string Written, string FullPath, SourceLocation Location);
 
+public enum DataFormat
+{
+    Csv,
+    Arff,
+}
+
+public enum MissingPolicy
+{
+    /// <summary>A missing value is an error naming the row.</summary>
+    Error,
+    /// <summary>Rows with a missing value in the feature are dropped (from training and test data alike).</summary>
+    DropRow,
+    /// <summary>A missing value is replaced by <see cref="MissingValues.Fill"/>.</summary>
+    Fill,
+}
+
+/// <summary>Which texts mean "missing" for a feature and what to do about them.</summary>
+public sealed record MissingValues(IReadOnlyList<string> Markers, MissingPolicy Policy, string? Fill)
+{
+    public static MissingValues Default { get; } = new(new[] { "", "?" }, MissingPolicy.Error, null);
+
+    /// <summary>A marker matches a value by text, or by number when both are numbers ("-1" matches "-1.0").</summary>
+    public bool IsMissing(string value)
+    {
+        string text = value.Trim();
+        foreach (var marker in Markers)
+        {
+            if (marker == text) return true;
+            if (Number(marker) is double m && Number(text) is double v && m == v) return true;
+        }
+        return false;
+    }
+
+    private static double? Number(string text) =>
+        text.Length > 0 && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+}
+
 public sealed record DataSpec
 {
+    /// <summary>The training files (globs expanded, in ordinal order of their paths per pattern).</summary>
     public required IReadOnlyList<DataPath> Train { get; init; }
+    /// <summary>The declared format, or null to decide per file by its extension (.arff: ARFF, else CSV).</summary>
+    public DataFormat? Format { get; init; }
+    public DataFormat FormatOf(DataPath path) =>
+        Format ?? (path.FullPath.EndsWith(".arff", StringComparison.OrdinalIgnoreCase) ? DataFormat.Arff : DataFormat.Csv);
     public DataPath? Test { get; init; }
     public required bool HasHeader { get; init; }
     public IReadOnlyList<string>? Columns { get; init; }
@@ -39,11 +88,22 @@ public sealed record DataSpec
     public required double Holdout { get; init; }
     /// <summary>Fraction of the (remaining) training rows set aside to choose between candidate models.</summary>
     public required double Validation { get; init; }
+    /// <summary>The class whose F1 the "f1" objective measures (binary problems); null: the second class.</summary>
+    public string? PositiveClass { get; init; }
+    public SourceLocation? PositiveClassLocation { get; init; }
 }
 
 public sealed record ClassSpec(string Name, IReadOnlyList<string> Labels, bool TakesOtherLabels, SourceLocation Location);
 
-public sealed record FeatureSpec(string Name, FeatureKind? Kind, SourceLocation Location);
+/// <summary>A feature as declared: its column, kind, encoding overrides (null: derived from the data) and missing-value rule.</summary>
+public sealed record FeatureSpec(string Name, FeatureKind? Kind, SourceLocation Location)
+{
+    public int? Bits { get; init; }
+    public long? Scale { get; init; }
+    public double? Min { get; init; }
+    public double? Max { get; init; }
+    public MissingValues Missing { get; init; } = MissingValues.Default;
+}
 
 public sealed record PlatformSpec
 {

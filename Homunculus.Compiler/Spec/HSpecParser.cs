@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using Homunculus.Compiler.Data;
 using Homunculus.Compiler.Diagnostics;
 using Homunculus.Model.Diagnostics;
 using Homunculus.Model.Ir;
@@ -20,13 +21,16 @@ public sealed class HSpecParser
     public static readonly IReadOnlyList<string> Targets = new[] { "bmv2", "taurus", "tofino" };
 
     private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed" };
-    private static readonly string[] DataProperties = { "train", "test", "hasHeader", "columns", "delimiter", "label", "classes", "holdout", "validation" };
-    private static readonly string[] FeatureProperties = { "name", "type" };
+    private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
+    private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing" };
+    private static readonly string[] ObjectiveProperties = { "metric", "minimum", "belowMinimum" };
+    private static readonly string[] MissingProperties = { "values", "policy", "fill" };
     private static readonly string[] PlatformProperties = { "target", "resources", "throughputGpps", "latencyNs" };
 
     private readonly string _path;
     private readonly DiagnosticBag _diagnostics;
     private SpecReader _r = null!;
+    private MissingValues _dataMissing = MissingValues.Default;
 
     private HSpecParser(string path, DiagnosticBag diagnostics)
     {
@@ -88,7 +92,7 @@ public sealed class HSpecParser
 
         var data = dataToken is null ? null : ParseData(dataToken);
         var features = featuresToken is null ? new List<FeatureSpec>() : ParseFeatures(featuresToken);
-        string objective = _r.OneOf(root, "objective", Objectives, "weighted-f1");
+        var (objective, minimum, minimumIsError) = ParseObjective(root);
         var algorithms = ParseAlgorithms(root);
         var settings = ParseModel(root, algorithms);
         var platform = platformToken is null ? null : ParsePlatform(platformToken);
@@ -103,6 +107,9 @@ public sealed class HSpecParser
             Data = data,
             Features = features,
             Objective = objective,
+            Minimum = minimum,
+            MinimumIsError = minimumIsError,
+            ObjectiveLocation = root["objective"] is { } objectiveToken ? _r.Loc(objectiveToken) : _r.Loc(root),
             Algorithms = algorithms,
             Settings = settings,
             Platform = platform,
@@ -110,18 +117,52 @@ public sealed class HSpecParser
         };
     }
 
+    /// <summary>"objective": a metric name, or {"metric": ..., "minimum": ..., "belowMinimum": "error" | "warning"}.</summary>
+    private (string Metric, double? Minimum, bool MinimumIsError) ParseObjective(JObject root)
+    {
+        if (root["objective"] is JObject obj)
+        {
+            _r.CheckProperties(obj, ObjectiveProperties, "objective.");
+            string metric = _r.OneOf(obj, "metric", Objectives, "weighted-f1");
+            double? minimum = _r.Number(obj, "minimum", 0, 1, "objective.");
+            bool isError = _r.OneOf(obj, "belowMinimum", new[] { "error", "warning" }, "error") == "error";
+            return (metric, minimum, isError);
+        }
+        return (_r.OneOf(root, "objective", Objectives, "weighted-f1"), null, true);
+    }
+
     private DataSpec? ParseData(JObject data)
     {
         _r.CheckProperties(data, DataProperties, "data.");
         var trainToken = _r.Required<JToken>(data, "train", "a path or an array of paths", "data.");
         var train = new List<DataPath>();
-        if (trainToken is JValue single) train.Add(ResolvePath(single, "data.train"));
-        else if (trainToken is JArray many)
+        IEnumerable<JToken> trainItems = trainToken is JArray many ? many : trainToken is JValue ? [trainToken] : [];
+        foreach (var item in trainItems)
         {
-            foreach (var item in many) train.Add(ResolvePath(item, "data.train"));
-            if (many.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(many), "data.train", "must name at least one file");
+            var path = ResolvePath(item, "data.train");
+            if (DataFiles.IsGlob(path.Written))
+            {
+                var matches = DataFiles.Expand(path, out string folder);
+                if (matches.Count == 0)
+                    _diagnostics.Report(DiagnosticCatalog.GlobMatchesNothing, path.Location, path.Written, folder);
+                train.AddRange(matches);
+            }
+            else train.Add(path);
         }
-        else if (trainToken is not null) _r.WrongType(trainToken, "data.train", "a path or an array of paths");
+        if (trainToken is JArray { Count: 0 } empty) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(empty), "data.train", "must name at least one file");
+        else if (trainToken is not null and not JArray and not JValue) _r.WrongType(trainToken, "data.train", "a path or an array of paths");
+        DataFormat? format = null;
+        if (data["format"] is { } formatToken)
+        {
+            format = _r.String(formatToken, "data.format") switch
+            {
+                "csv" => DataFormat.Csv,
+                "arff" => DataFormat.Arff,
+                _ => _r.Invalid<DataFormat?>(formatToken, "data.format", "must be \"csv\" or \"arff\"", null),
+            };
+        }
+        var missing = data["missing"] is { } missingToken ? ParseMissing(missingToken, "data.missing", MissingValues.Default) : MissingValues.Default;
+        _dataMissing = missing;
 
         DataPath? test = data["test"] is { } testToken ? ResolvePath(testToken, "data.test") : null;
         bool hasHeader = _r.Boolean(data, "hasHeader", "data.") ?? true;
@@ -162,6 +203,8 @@ public sealed class HSpecParser
 
         double holdout = _r.Number(data, "holdout", 0.01, 0.9, "data.") ?? 0.2;
         double validation = _r.Number(data, "validation", 0.05, 0.5, "data.") ?? 0.2;
+        var positiveToken = data["positiveClass"];
+        string? positive = positiveToken is null ? null : _r.String(positiveToken, "data.positiveClass");
 
         if (labelToken is null || trainToken is null) return null;
         return new DataSpec
@@ -177,6 +220,9 @@ public sealed class HSpecParser
             Classes = classes,
             Holdout = holdout,
             Validation = validation,
+            PositiveClass = positive,
+            PositiveClassLocation = positiveToken is null ? null : _r.Loc(positiveToken),
+            Format = format,
         };
     }
 
@@ -218,18 +264,16 @@ public sealed class HSpecParser
         var seen = new HashSet<string>();
         foreach (var item in array)
         {
-            string name;
-            FeatureKind? kind = null;
+            FeatureSpec feature;
             if (item is JObject obj)
             {
                 _r.CheckProperties(obj, FeatureProperties, "features[].");
                 var nameToken = _r.Required<JValue>(obj, "name", "a column name", "features[].");
                 if (nameToken is null) continue;
-                name = _r.String(nameToken, "features[].name");
+                FeatureKind? kind = null;
                 if (obj["type"] is { } typeToken)
                 {
-                    string type = _r.String(typeToken, "features[].type");
-                    kind = type switch
+                    kind = _r.String(typeToken, "features[].type") switch
                     {
                         "integer" => FeatureKind.Integer,
                         "fractional" => FeatureKind.Fractional,
@@ -237,18 +281,75 @@ public sealed class HSpecParser
                         _ => _r.Invalid<FeatureKind?>(typeToken, "features[].type", "must be one of integer, fractional, categorical", null),
                     };
                 }
+                feature = new FeatureSpec(_r.String(nameToken, "features[].name"), kind, _r.Loc(item))
+                {
+                    Bits = _r.Integer(obj, "bits", 1, 32, "features[]."),
+                    Scale = obj["scale"] is { } scaleToken ? Scale(scaleToken) : null,
+                    Min = _r.Number(obj, "min", -1e15, 1e15, "features[]."),
+                    Max = _r.Number(obj, "max", -1e15, 1e15, "features[]."),
+                    Missing = obj["missing"] is { } missingToken ? ParseMissing(missingToken, "features[].missing", _dataMissing) : _dataMissing,
+                };
+                if (feature.Min is double min && feature.Max is double max && min >= max)
+                    _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj["max"]!), "features[].max", "must be greater than min");
+                if (kind == FeatureKind.Categorical && (feature.Bits ?? feature.Scale ?? (object?)feature.Min ?? feature.Max) is not null)
+                    _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), "features[]", "a categorical feature takes no bits, scale, min or max (its codes are derived from its values)");
             }
-            else if (item is JValue { Type: JTokenType.String }) name = (string)item!;
+            else if (item is JValue { Type: JTokenType.String }) feature = new FeatureSpec((string)item!, null, _r.Loc(item)) { Missing = _dataMissing };
             else
             {
                 _r.WrongType(item, "features[]", "a column name or {\"name\": ..., \"type\": ...}");
                 continue;
             }
-            if (!seen.Add(name)) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), "features", $"lists '{name}' twice");
-            features.Add(new FeatureSpec(name, kind, _r.Loc(item)));
+            if (!seen.Add(feature.Name)) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), "features", $"lists '{feature.Name}' twice");
+            features.Add(feature);
         }
         if (array.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(array), "features", "must list at least one feature");
         return features;
+    }
+
+    /// <summary>A decimal scale: a power of ten from 1 to 10^6.</summary>
+    private long? Scale(JToken token)
+    {
+        int? value = _r.IntegerValue(token, "features[].scale", 1, 1_000_000);
+        if (value is null) return null;
+        long p = 1;
+        while (p < value) p *= 10;
+        if (p != value) return _r.Invalid<long?>(token, "features[].scale", "must be a power of ten (1, 10, 100, ...)", null);
+        return value;
+    }
+
+    private MissingValues ParseMissing(JToken token, string what, MissingValues inherited)
+    {
+        if (token is not JObject obj)
+        {
+            _r.WrongType(token, what, "an object {\"values\": [...], \"policy\": \"error\" | \"drop-row\" | \"fill\", \"fill\": value}");
+            return inherited;
+        }
+        _r.CheckProperties(obj, MissingProperties, what + ".");
+        var markers = inherited.Markers;
+        if (obj["values"] is { } valuesToken)
+        {
+            if (valuesToken is JArray values)
+                markers = values.Select(v => v.Type is JTokenType.Integer or JTokenType.Float ? v.ToString(Newtonsoft.Json.Formatting.None) : _r.String(v, what + ".values[]")).ToList();
+            else _r.WrongType(valuesToken, what + ".values", "an array of strings or numbers");
+        }
+        var policy = inherited.Policy;
+        if (obj["policy"] is { } policyToken)
+        {
+            policy = _r.String(policyToken, what + ".policy") switch
+            {
+                "error" => MissingPolicy.Error,
+                "drop-row" => MissingPolicy.DropRow,
+                "fill" => MissingPolicy.Fill,
+                _ => _r.Invalid(policyToken, what + ".policy", "must be \"error\", \"drop-row\" or \"fill\"", inherited.Policy),
+            };
+        }
+        string? fill = inherited.Fill;
+        if (obj["fill"] is { } fillToken)
+            fill = fillToken.Type is JTokenType.Integer or JTokenType.Float ? fillToken.ToString(Newtonsoft.Json.Formatting.None) : _r.String(fillToken, what + ".fill");
+        if (policy == MissingPolicy.Fill && fill is null)
+            _diagnostics.Report(DiagnosticCatalog.MissingProperty, _r.Loc(obj), what + ".fill (required by the \"fill\" policy)");
+        return new MissingValues(markers, policy, fill);
     }
 
     private List<string> ParseAlgorithms(JObject root)

@@ -38,14 +38,18 @@ public sealed record Metrics(double Accuracy, double WeightedF1, double MacroF1,
         double macro = f1.Average();
         return new Metrics((double)correct / n, weighted, macro, f1, truth.Count);
     }
+}
 
-    /// <summary>The value of the .hspec's objective.</summary>
-    public double Objective(string objective) => objective switch
+/// <summary>The .hspec's objective: a metric, and for "f1" the index of the positive class.</summary>
+public sealed record Objective(string Metric, int PositiveClass)
+{
+    public double Of(Metrics m) => Metric switch
     {
-        "accuracy" => Accuracy,
-        "macro-f1" => MacroF1,
-        // Binary F1 of the positive class (the second class) until a positive class can be declared.
-        "f1" => F1PerClass.Count > 1 ? F1PerClass[1] : F1PerClass[0],
-        _ => WeightedF1,
+        "accuracy" => m.Accuracy,
+        "macro-f1" => m.MacroF1,
+        "f1" => m.F1PerClass[PositiveClass],
+        _ => m.WeightedF1,
     };
+
+    public override string ToString() => Metric;
 }

@@ -34,18 +34,24 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor DataFileNotFound = Error("HMC1001", "Data file not found", "data file not found: {0}");
         public static readonly DiagnosticDescriptor UnknownColumn = Error("HMC1002", "Unknown column", "column '{0}' is not in the data (columns: {1})");
         public static readonly DiagnosticDescriptor MissingLabel = Error("HMC1003", "Label column missing", "label column '{0}' is not in the data (columns: {1})");
-        public static readonly DiagnosticDescriptor NotANumber = Error("HMC1004", "Non-numeric value", "feature '{0}' is numeric but row {1} has '{2}'; declare it \"categorical\" or fix the value");
+        public static readonly DiagnosticDescriptor NotANumber = Error("HMC1004", "Non-numeric value", "feature '{0}' has value '{1}' at {2} line {3}; expected a number (or declare the feature \"categorical\")");
         public static readonly DiagnosticDescriptor RowWidth = Error("HMC1005", "Wrong number of fields", "row has {0} fields, expected {1}");
         public static readonly DiagnosticDescriptor UnmappedLabel = Error("HMC1006", "Unmapped label", "label '{0}' maps to no class; add it to a class or add a class with \"*\"");
         public static readonly DiagnosticDescriptor EmptyData = Error("HMC1007", "No data", "{0} has no data rows");
         public static readonly DiagnosticDescriptor SingleClass = Error("HMC1008", "One class only", "the training data holds only class '{0}'; a classifier needs at least two");
         public static readonly DiagnosticDescriptor DataReadError = Error("HMC1009", "Data file unreadable", "cannot read {0}: {1}");
+        public static readonly DiagnosticDescriptor MissingValue = Error("HMC1010", "Missing value", "feature '{0}' has a missing value ('{1}') at {2} line {3}; set its \"missing\" policy to \"drop-row\" or \"fill\", or fix the data");
+        public static readonly DiagnosticDescriptor ArffSyntax = Error("HMC1011", "ARFF syntax", "not a readable ARFF header: {0}");
+        public static readonly DiagnosticDescriptor GlobMatchesNothing = Error("HMC1012", "No files match", "'{0}' matches no file in {1}");
+        public static readonly DiagnosticDescriptor OutOfDeclaredRange = Warning("HMC1013", "Values outside the declared range", "feature '{0}': {1} training values lie outside the declared range {2}..{3} and are clamped");
 
         // HMC2xxx: training and targets.
         public static readonly DiagnosticDescriptor UnsupportedAlgorithm = Error("HMC2001", "Algorithm not available", "algorithm '{0}' is not available (available: {1})");
         public static readonly DiagnosticDescriptor UnsupportedTarget = Error("HMC2002", "Unknown target", "target '{0}' is unknown (known: {1})");
         public static readonly DiagnosticDescriptor OverBudget = Error("HMC2003", "Over budget", "the model does not fit {0}: estimated {1} is {2}, the budget is {3}");
         public static readonly DiagnosticDescriptor AlgorithmNotOnTarget = Error("HMC2004", "Algorithm cannot run on target", "algorithm '{0}' cannot run on {1}: {2}");
+        public static readonly DiagnosticDescriptor BelowMinimumError = Error("HMC2005", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
+        public static readonly DiagnosticDescriptor BelowMinimumWarning = Warning("HMC2006", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
 
         // HMC8xxx: the build integration (task, generator).
         public static readonly DiagnosticDescriptor ModelFileMissing = Warning("HMC8001", "Model file missing", "the model file {0} does not exist yet; build the project to compile {1}");

@@ -11,13 +11,14 @@ namespace Homunculus.Compiler.Emitters.Report;
 
 /// <summary>What the report says beyond the model file: quality before and after quantization, data sizes.</summary>
 public sealed record ReportFacts(
-    string Objective,
+    Objective Objective,
     Candidate Chosen,
     IReadOnlyList<Candidate> Candidates,
     int TrainRows,
     int ValidationRows,
     int TestRows,
     bool TestIsHoldout,
+    IReadOnlyList<string> DataNotes,
     IReadOnlyList<string> OtherFiles);
 
 /// <summary>
@@ -69,7 +70,13 @@ public static class ReportEmitter
         w.Line("## Quality");
         w.Line();
         string testSet = facts.TestIsHoldout ? "stratified holdout of the training data" : "the test file";
-        w.Line($"Objective: {Text(facts.Objective)}. Trained on {facts.TrainRows} rows, chosen on {facts.ValidationRows} validation rows (held out of the training data); tested on {facts.TestRows} rows ({testSet}).");
+        string positive = facts.Objective.Metric == "f1" ? $" (positive class: {Text(model.Classes[facts.Objective.PositiveClass].Name)})" : "";
+        w.Line($"Objective: {Text(facts.Objective.Metric)}{positive}. Trained on {facts.TrainRows} rows, chosen on {facts.ValidationRows} validation rows (held out of the training data); tested on {facts.TestRows} rows ({testSet}).");
+        foreach (var note in facts.DataNotes)
+        {
+            w.Line();
+            w.Line($"- {Text(note)}");
+        }
         w.Line();
         w.Line("| model | accuracy | weighted F1 | macro F1 | objective |");
         w.Line("|---|---|---|---|---|");
@@ -95,7 +102,7 @@ public static class ReportEmitter
         w.Line("|---|---|---|---|---|---|");
         foreach (var candidate in facts.Candidates)
         {
-            w.Line($"| {Text(candidate.Algorithm)} | {Number(candidate.FloatValidation.Objective(facts.Objective))} | {Number(candidate.FixedValidation.Objective(facts.Objective))} | {Number(candidate.FixedTest.Objective(facts.Objective))} | {(candidate.Feasible ? "yes" : "no")} | {(ReferenceEquals(candidate, facts.Chosen) ? "yes" : "")} |");
+            w.Line($"| {Text(candidate.Algorithm)} | {Number(facts.Objective.Of(candidate.FloatValidation))} | {Number(facts.Objective.Of(candidate.FixedValidation))} | {Number(facts.Objective.Of(candidate.FixedTest))} | {(candidate.Feasible ? "yes" : "no")} | {(ReferenceEquals(candidate, facts.Chosen) ? "yes" : "")} |");
         }
         w.Line();
         w.Line($"## Resources on {Text(model.Platform.Target)} (estimates)");
@@ -114,8 +121,8 @@ public static class ReportEmitter
         return new GeneratedFile(FileName, w.ToString());
     }
 
-    private static void MetricsRow(CodeWriter w, string name, Metrics m, string objective) =>
-        w.Line($"| {name} | {Number(m.Accuracy)} | {Number(m.WeightedF1)} | {Number(m.MacroF1)} | {Number(m.Objective(objective))} |");
+    private static void MetricsRow(CodeWriter w, string name, Metrics m, Objective objective) =>
+        w.Line($"| {name} | {Number(m.Accuracy)} | {Number(m.WeightedF1)} | {Number(m.MacroF1)} | {Number(objective.Of(m))} |");
 
     private static string Number(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 

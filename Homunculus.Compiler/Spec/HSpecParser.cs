@@ -442,6 +442,11 @@ public sealed class HSpecParser
     {
         string written = _r.String(token, what);
         string baseDirectory = Path.GetDirectoryName(_path)!;
+        if (written.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || written.IndexOf('\0') >= 0)
+        {
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(token), what, "is not a valid path (it holds a control character)");
+            return new DataPath(written, baseDirectory, _r.Loc(token));
+        }
         string full = written.Length == 0 ? baseDirectory : Path.GetFullPath(Path.Combine(baseDirectory, written));
         return new DataPath(written, full, _r.Loc(token));
     }

@@ -86,7 +86,8 @@ public sealed class SpecReader
             WrongType(token, what, "an integer");
             return null;
         }
-        long value = (long)token;
+        // Newtonsoft reads integers beyond 64 bits as BigInteger: out of every range we accept.
+        long value = ((JValue)token).Value is System.Numerics.BigInteger big ? (big.Sign < 0 ? long.MinValue : long.MaxValue) : (long)token;
         if (value < min || value > max)
         {
             _diagnostics.Report(DiagnosticCatalog.InvalidValue, Loc(token), what, string.Create(CultureInfo.InvariantCulture, $"must be between {min} and {max}"));

@@ -25,7 +25,7 @@ namespace Homunculus.Generators
         /// <summary>The stub's source text. Call <see cref="StubModelCheck.Problems"/> first: the model must have none.</summary>
         public static string Emit(ModelFile model, string rootNamespace)
         {
-            var mlp = (MlpModel)model.Model;
+            var mlp = model.Model as MlpModel ?? new MlpModel(); // trees: see CSharpTreeStub
             var w = new CodeWriter();
             GeneratedHeader.Write(w, GeneratorName, model);
             w.Line("#nullable enable");
@@ -421,7 +421,8 @@ namespace Homunculus.Generators
                     _w.Line("unchecked");
                     using (_w.Block("{", "}"))
                     {
-                        WriteNetwork();
+                        if (_model.Model is TreeEnsembleModel trees) CSharpTreeStub.WriteBody(_w, _model, trees, ClassValue);
+                        else WriteNetwork();
                     }
                 }
             }
@@ -448,6 +449,12 @@ namespace Homunculus.Generators
                             break;
                         case InputTransform.Log2Compand:
                             _w.Line($"int {name} = {StubNames.Compand}((uint){f}); // '{feature}', log2-companded");
+                            inputNames[i] = name;
+                            break;
+                        case InputTransform.Square:
+                            string value = input.Base == InputTransform.Log2Compand ? $"{StubNames.Compand}((uint){f})" : $"(int){f}";
+                            string how = input.Base == InputTransform.Log2Compand ? "log2-companded" : "identity";
+                            _w.Line($"int {name} = {value} * {value}; // '{feature}', {how}, squared");
                             inputNames[i] = name;
                             break;
                         default:
@@ -521,11 +528,12 @@ namespace Homunculus.Generators
                     _w.Line($"return ({StubNames.ClassEnum})0;");
                     return;
                 }
-                _w.Line($"{StubNames.ClassEnum} best = {ClassValue(0)};");
+                if (_mlp.OutputClasses.Count > 0) _w.Line("// Outputs map to classes: the best output's class is kept.");
+                _w.Line($"{StubNames.ClassEnum} best = {ClassValue(_mlp.ClassOfOutput(0))};");
                 _w.Line($"int bestValue = {current[0]};");
                 for (int j = 1; j < current.Count; j++)
                 {
-                    _w.Line($"if ({current[j]} > bestValue) {{ best = {ClassValue(j)}; bestValue = {current[j]}; }}");
+                    _w.Line($"if ({current[j]} > bestValue) {{ best = {ClassValue(_mlp.ClassOfOutput(j))}; bestValue = {current[j]}; }}");
                 }
                 _w.Line("return best;");
             }

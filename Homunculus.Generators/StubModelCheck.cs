@@ -34,15 +34,16 @@ namespace Homunculus.Generators
 
             if (model.Model is MlpModel mlp)
             {
-                if (mlp.OutputClasses.Count > 0) problems.Add("outputs mapped to classes are not supported by the stub yet");
                 int width = mlp.Inputs.Count;
                 for (int i = 0; i < mlp.Inputs.Count; i++)
                 {
                     var input = mlp.Inputs[i];
                     if (input.Feature < 0 || input.Feature >= model.Features.Count)
                         problems.Add(Invariant($"input {i} reads feature {input.Feature}, but the model has {model.Features.Count} features"));
-                    if (input.Transform != InputTransform.Identity && input.Transform != InputTransform.Log2Compand && input.Transform != InputTransform.OneHot)
+                    if (input.Transform != InputTransform.Identity && input.Transform != InputTransform.Log2Compand && input.Transform != InputTransform.OneHot && input.Transform != InputTransform.Square)
                         problems.Add(Invariant($"input {i} has an unknown transform ({(int)input.Transform})"));
+                    else if (input.Transform == InputTransform.Square && input.Base != InputTransform.Identity && input.Base != InputTransform.Log2Compand)
+                        problems.Add(Invariant($"input {i} squares a value of transform {input.Base}; only Identity and Log2Compand values can be squared"));
                 }
                 for (int l = 0; l < mlp.Layers.Count; l++)
                 {
@@ -57,8 +58,23 @@ namespace Homunculus.Generators
                         problems.Add(Invariant($"layer {l} has an unknown activation ({(int)layer.Activation})"));
                     width = layer.Outputs;
                 }
-                if (problems.Count == 0 && width != model.Classes.Count)
+                if (mlp.OutputClasses.Count > 0)
+                {
+                    if (problems.Count == 0 && mlp.OutputClasses.Count != width)
+                        problems.Add(Invariant($"the last layer has {width} outputs, but {mlp.OutputClasses.Count} output classes are listed"));
+                    for (int j = 0; j < mlp.OutputClasses.Count; j++)
+                    {
+                        int cls = mlp.OutputClasses[j];
+                        if (cls < 0 || cls >= model.Classes.Count)
+                            problems.Add(Invariant($"output {j} maps to class {cls}, but the model has {model.Classes.Count} classes"));
+                    }
+                }
+                else if (problems.Count == 0 && width != model.Classes.Count)
                     problems.Add(Invariant($"the last layer has {width} outputs, but the model has {model.Classes.Count} classes"));
+            }
+            else if (model.Model is TreeEnsembleModel trees)
+            {
+                problems.AddRange(Model.Interpretation.TreeInterpreter.Problems(trees, model.Features.Count, model.Classes.Count));
             }
             else
             {

@@ -22,6 +22,7 @@ public sealed class Bmv2CostModel : CostModel
 
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
     {
+        if (model.Model is TreeEnsembleModel trees) return TreeCostEstimates.Bmv2Figures(model, trees, Parameter(platform, "multiplications"));
         if (model.Model is not MlpModel mlp) throw new NotSupportedException(model.Model.Kind);
         int multiplications = 0;
         for (int l = 0; l < mlp.Layers.Count; l++)
@@ -34,6 +35,8 @@ public sealed class Bmv2CostModel : CostModel
                     if (layer.Weight(j, i) != 0) multiplications++;
             }
         }
+        // Squared inputs (naive Bayes): one multiplication each per packet, computed once per feature value.
+        multiplications += mlp.Inputs.Where(i => i.Transform == InputTransform.Square).Select(i => (i.Feature, i.Base)).Distinct().Count();
         double budget = Parameter(platform, "multiplications");
         return new[]
         {

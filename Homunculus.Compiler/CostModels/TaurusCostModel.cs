@@ -26,12 +26,14 @@ public sealed class TaurusCostModel : CostModel
         ["layerOverheadCycles"] = 48,
         ["blockOverheadCycles"] = 9,
         ["muBytes"] = 262144,
+        ["treeLevelCycles"] = 2,
     };
 
     public override string? CannotRun(string algorithm) => null;
 
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
     {
+        if (model.Model is TreeEnsembleModel trees) return TreeCostEstimates.TaurusFigures(trees, platform, name => Parameter(platform, name));
         if (model.Model is not MlpModel mlp) throw new NotSupportedException(model.Model.Kind);
         double units = Parameter(platform, "rows") * Parameter(platform, "cols");
         double cuBudget = Math.Floor(units / 2), muBudget = Math.Ceiling(units / 2);
@@ -52,6 +54,13 @@ public sealed class TaurusCostModel : CostModel
             mus += Math.Max(1, (int)Math.Ceiling(bytes / muBytes)) + lookups;
             int reduction = CeilLog2(Math.Min(Math.Max(multiplied, 1), lanes)) + CeilLog2(groups) + (lookups > 0 ? 1 : 0);
             cycles += Parameter(platform, "layerOverheadCycles") + reduction;
+        }
+        // Squared inputs (naive Bayes) are multiplications of the input stage: CU lanes, and one more pipeline step.
+        int squares = mlp.Inputs.Count(i => i.Transform == InputTransform.Square);
+        if (squares > 0)
+        {
+            cus += (squares + lanes - 1) / lanes;
+            cycles += 1;
         }
         cycles += CeilLog2(mlp.Layers[^1].Outputs);   // argmax
         double clock = Parameter(platform, "clockGhz");

@@ -24,6 +24,9 @@ public sealed class TofinoCostModel : CostModel
     public override string? CannotRun(string algorithm) => algorithm switch
     {
         "dnn" => "Tofino cannot multiply two run-time values, and a multi-layer perceptron multiplies every hidden activation by a weight; choose taurus or bmv2, or a table-based family",
+        "svm" or "logistic" => "Tofino cannot multiply two run-time values, and a linear model multiplies every input by a weight; its lookup-based lowering (one table per feature adding partial scores) is not implemented yet: choose taurus or bmv2",
+        "kmeans" => "Tofino cannot multiply two run-time values, and k-means scores multiply every input by a centroid coordinate; its lookup-based lowering (one table per feature adding partial distances) is not implemented yet: choose taurus or bmv2",
+        "naive-bayes" => "Tofino cannot multiply two run-time values, and Gaussian naive Bayes multiplies inputs by weights and by themselves; its lookup-based lowering (one table per feature adding log-likelihoods) is not implemented yet: choose taurus or bmv2",
         _ => null,
     };
 

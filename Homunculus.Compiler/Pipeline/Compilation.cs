@@ -205,6 +205,8 @@ public static class Compilation
         {
             if (costModel.CannotRun(algorithm) is { } reason)
                 diagnostics.Report(DiagnosticCatalog.AlgorithmNotOnTarget, spec.Platform.TargetLocation, algorithm, spec.Platform.Target, reason);
+            else if (!Emitters.Any(e => e.Target == spec.Platform.Target))   // e.g. tofino: no emitter yet
+                diagnostics.Report(DiagnosticCatalog.AlgorithmNotOnTarget, spec.Platform.TargetLocation, algorithm, spec.Platform.Target, $"the compiler has no {spec.Platform.Target} code generator yet; choose taurus or bmv2");
         }
     }
 

@@ -42,6 +42,11 @@ public static class ModelFamilies
     public static IReadOnlyList<IModelFamily> All { get; } = new IModelFamily[]
     {
         new MlpFamily(),
+        new TreeFamily(), new ForestFamily(), new BoostedFamily(),
+        LinearFamily.Svm,
+        LinearFamily.Logistic,
+        new KMeansFamily(),
+        new NaiveBayesFamily(),
     };
 
     public static IReadOnlyList<string> Names { get; } = All.Select(f => f.Name).ToList();

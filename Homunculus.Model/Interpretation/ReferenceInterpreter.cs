@@ -18,6 +18,7 @@ namespace Homunculus.Model.Interpretation
             return model.Model switch
             {
                 MlpModel mlp => PredictMlp(mlp, encoded),
+                TreeEnsembleModel trees => TreeInterpreter.Predict(trees, encoded),
                 _ => throw new NotSupportedException($"model kind '{model.Model.Kind}' has no interpreter"),
             };
         }

@@ -73,6 +73,7 @@ namespace Homunculus.Model.Ir
             private static readonly Dictionary<string, Type> Kinds = new Dictionary<string, Type>
             {
                 ["network"] = typeof(MlpModel),
+                ["trees"] = typeof(TreeEnsembleModel),
             };
 
             public override bool CanConvert(Type objectType) => objectType == typeof(ModelNode);

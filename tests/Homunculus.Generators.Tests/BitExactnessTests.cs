@@ -18,12 +18,14 @@ namespace Homunculus.Generators.Tests
             yield return new object[] { "two-class", false };
             yield return new object[] { "three-class", true };
             for (int seed = 1; seed <= 6; seed++) yield return new object[] { "random-" + seed.ToString(CultureInfo.InvariantCulture), seed % 2 == 0 };
+            for (int seed = 1; seed <= 4; seed++) yield return new object[] { "one-layer-" + seed.ToString(CultureInfo.InvariantCulture), seed % 2 == 1 };
         }
 
         private static ModelFile Build(string name) => name switch
         {
             "two-class" => TestModels.TwoClass(),
             "three-class" => TestModels.ThreeClass(),
+            _ when name.StartsWith("one-layer-", StringComparison.Ordinal) => TestModels.RandomOneLayer(int.Parse(name.Substring("one-layer-".Length), CultureInfo.InvariantCulture)),
             _ => TestModels.Random(int.Parse(name.Substring("random-".Length), CultureInfo.InvariantCulture)),
         };
 

@@ -6,7 +6,7 @@ using Homunculus.Model.Ir;
 namespace Homunculus.Generators.Tests
 {
     /// <summary>Small model files built in code: fixed ones covering the brief, and random ones for breadth.</summary>
-    public static class TestModels
+    public static partial class TestModels
     {
         public static FeatureEncoding Integer(string name, int bits, long offset = 0, long? max = null, long scale = 1) => new FeatureEncoding
         {

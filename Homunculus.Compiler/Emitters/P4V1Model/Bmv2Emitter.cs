@@ -27,14 +27,19 @@ public sealed class Bmv2Emitter : IEmitter
     public string Target => "bmv2";
 
     public bool Supports(ModelFile model) =>
+        Bmv2TreeLowering.Supports(model) ||
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
-        && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << P4FeatureTransport.ResultBits
-        && mlp.OutputClasses.Count == 0
-        && mlp.Inputs.All(i => i.Transform != InputTransform.Square);
+        && mlp.Layers[mlp.Layers.Count - 1].Outputs > 0
+        && (mlp.OutputClasses.Count == 0
+            ? mlp.Layers[mlp.Layers.Count - 1].Outputs <= 1 << P4FeatureTransport.ResultBits
+            : mlp.OutputClasses.Count == mlp.Layers[mlp.Layers.Count - 1].Outputs
+              && mlp.OutputClasses.All(c => c >= 0 && c < 1 << P4FeatureTransport.ResultBits))
+        && mlp.Inputs.All(i => i.Transform != InputTransform.Square || i.Base is InputTransform.Identity or InputTransform.Log2Compand);
 
     public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
     {
+        if (model.Model is TreeEnsembleModel && Bmv2TreeLowering.Supports(model)) return Bmv2TreeLowering.Emit(model, Target);
         if (model.Model is not MlpModel mlp || !Supports(model))
             throw new NotSupportedException($"the bmv2 target cannot run model kind '{model.Model.Kind}' of this shape");
         MlpShape.Check(model, mlp);
@@ -55,6 +60,10 @@ public sealed class Bmv2Emitter : IEmitter
 
     internal static string CompandVar(FeatureEncoding f) => "c_" + Identifiers.Snake(f.Name);
 
+    /// <summary>The square of a feature's identity (<c>sq_</c>) or companded (<c>sqc_</c>) value.</summary>
+    internal static string SquareVar(FeatureEncoding f, InputTransform baseTransform) =>
+        (baseTransform == InputTransform.Log2Compand ? "sqc_" : "sq_") + Identifiers.Snake(f.Name);
+
     internal static string Neuron(int layer, int output) => $"l{layer}_n{output}";
 
     private const string BestValue = "best_val";
@@ -69,6 +78,7 @@ public sealed class Bmv2Emitter : IEmitter
             // Widen the unsigned field to 32 bits first (zero extension), then reinterpret: (int)v in C#.
             InputTransform.Identity => $"(int<32>)(bit<32>){P4FeatureTransport.FieldRef(f)}",
             InputTransform.Log2Compand => $"(int<32>)m.{CompandVar(f)}",
+            InputTransform.Square => $"m.{SquareVar(f, input.Base)}",
             _ => throw new InvalidOperationException("one-hot inputs are added by their lookup table"),
         };
     }
@@ -108,6 +118,7 @@ public sealed class Bmv2Emitter : IEmitter
                 using (w.Block("if (h.feat.isValid()) {"))
                 {
                     WriteCompanding(w, model, mlp);
+                    WriteSquares(w, model, mlp);
                     for (int k = 0; k < mlp.Layers.Count; k++)
                     {
                         WriteLayer(w, model, mlp, k, k == 0 ? tables : Array.Empty<OneHotTable>());
@@ -126,7 +137,28 @@ public sealed class Bmv2Emitter : IEmitter
 
     /// <summary>Features that feed at least one Log2Compand input, in feature order.</summary>
     internal static IReadOnlyList<int> CompandedFeatures(MlpModel mlp) =>
-        mlp.Inputs.Where(i => i.Transform == InputTransform.Log2Compand).Select(i => i.Feature).Distinct().OrderBy(i => i).ToList();
+        mlp.Inputs.Where(i => i.Transform == InputTransform.Log2Compand || (i.Transform == InputTransform.Square && i.Base == InputTransform.Log2Compand))
+            .Select(i => i.Feature).Distinct().OrderBy(i => i).ToList();
+
+    /// <summary>The distinct squared values (feature, base transform) in feature order, identity before companded.</summary>
+    internal static IReadOnlyList<(int Feature, InputTransform Base)> SquaredValues(MlpModel mlp) =>
+        mlp.Inputs.Where(i => i.Transform == InputTransform.Square).Select(i => (i.Feature, i.Base)).Distinct()
+            .OrderBy(s => s.Feature).ThenBy(s => s.Base).ToList();
+
+    /// <summary>
+    /// Squared inputs, computed once per packet: the identity or companded value as <c>int&lt;32&gt;</c> times
+    /// itself (wrapping modulo 2^32, as <c>unchecked(v * v)</c> in C#).
+    /// </summary>
+    private static void WriteSquares(CodeWriter w, ModelFile model, MlpModel mlp)
+    {
+        foreach (var (fi, baseTransform) in SquaredValues(mlp))
+        {
+            var f = model.Features[fi];
+            string value = InputExpression(model, new MlpInput { Feature = fi, Transform = baseTransform });
+            w.Line($"// feature {fi} '{Escaping.Comment(f.Name)}': square of its {(baseTransform == InputTransform.Log2Compand ? "companded" : "identity")} value");
+            w.Line($"m.{SquareVar(f, baseTransform)} = {value} * {value};");
+        }
+    }
 
     private static void WriteMetadata(CodeWriter w, ModelFile model, MlpModel mlp)
     {
@@ -136,6 +168,11 @@ public sealed class Bmv2Emitter : IEmitter
             {
                 var f = model.Features[fi];
                 w.Line($"bit<32> {CompandVar(f)};   // feature {fi} '{Escaping.Comment(f.Name)}', log2-companded");
+            }
+            foreach (var (fi, baseTransform) in SquaredValues(mlp))
+            {
+                var f = model.Features[fi];
+                w.Line($"int<32> {SquareVar(f, baseTransform)};   // feature {fi} '{Escaping.Comment(f.Name)}', squared");
             }
             for (int k = 0; k < mlp.Layers.Count; k++)
             {
@@ -246,12 +283,15 @@ public sealed class Bmv2Emitter : IEmitter
         int last = mlp.Layers.Count - 1;
         var layer = mlp.Layers[last];
         w.Line("// argmax: only a strictly greater accumulator replaces the best, so the lowest index wins ties");
-        w.Line($"m.{BestClass} = 0;");
+        if (mlp.OutputClasses.Count > 0)
+            w.Line("// (outputs map to classes: the best output's class is kept, not its index)");
+        w.Line($"m.{BestClass} = {mlp.ClassOfOutput(0)};");
         w.Line($"m.{BestValue} = m.{Neuron(last, 0)};");
         for (int j = 1; j < layer.Outputs; j++)
         {
             string acc = "m." + Neuron(last, j);
-            w.Line($"if ({acc} > m.{BestValue}) {{ m.{BestValue} = {acc}; m.{BestClass} = {j}; }}");
+            string comment = mlp.OutputClasses.Count > 0 ? $"   // output {j}" : "";
+            w.Line($"if ({acc} > m.{BestValue}) {{ m.{BestValue} = {acc}; m.{BestClass} = {mlp.ClassOfOutput(j)}; }}{comment}");
         }
         w.Line($"h.feat.{P4FeatureTransport.ResultField} = m.{BestClass};");
     }

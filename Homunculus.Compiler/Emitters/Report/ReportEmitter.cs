@@ -42,6 +42,9 @@ public static class ReportEmitter
         {
             var shape = string.Join(" - ", mlp.Layers.Select(l => l.Outputs.ToString(CultureInfo.InvariantCulture)));
             w.Line($"`{Text(model.Algorithm)}` as a network of dense layers: {mlp.Inputs.Count} inputs from {model.Features.Count} features, layers {shape} (ReLU hidden layers, argmax output).");
+            int squares = mlp.Inputs.Count(i => i.Transform == InputTransform.Square);
+            if (squares > 0) w.Line($"{squares} of the inputs are squares of numeric inputs (Gaussian naive Bayes: scores linear in x and x^2).");
+            if (mlp.OutputClasses.Count > 0) w.Line($"The {mlp.OutputClasses.Count} outputs map to classes (k-means: each cluster's majority class); the best output's class is the prediction.");
             w.Line("Fixed point: 8-bit weight mantissas with power-of-two column scales, accumulator-precision biases and one-hot weights, 32-bit accumulators, 8-bit activations.");
             w.Line();
             w.Line("| layer | inputs | outputs | shift | clamp |");

@@ -30,14 +30,16 @@ public sealed class SpatialEmitter : IEmitter
     public string Target => "taurus";
 
     public bool Supports(ModelFile model) =>
+        SpatialTreeLowering.Supports(model) ||
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
         && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << ClassKeyBits
-        && mlp.OutputClasses.Count == 0
-        && mlp.Inputs.All(i => i.Transform != InputTransform.Square);
+        && (mlp.OutputClasses.Count == 0 || mlp.OutputClasses.Count == mlp.Layers[mlp.Layers.Count - 1].Outputs)
+        && mlp.Inputs.All(i => i.Transform != InputTransform.Square || i.Base is InputTransform.Identity or InputTransform.Log2Compand);
 
     public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
     {
+        if (model.Model is TreeEnsembleModel && SpatialTreeLowering.Supports(model)) return SpatialTreeLowering.Emit(model, Target);
         if (model.Model is not MlpModel mlp || !Supports(model))
             throw new NotSupportedException($"the taurus target cannot run model kind '{model.Model.Kind}' of this shape");
         CheckShape(model, mlp);
@@ -207,6 +209,8 @@ public sealed class SpatialEmitter : IEmitter
         {
             w.Line($"val {g.LutName} = LUT.fromFile[T]({g.Rows}, {g.Columns.Count})(\"{g.Path}\")   // one-hot of feature {g.Feature} '{ScalaComment(model.Features[g.Feature].Name)}'");
         }
+        if (mlp.OutputClasses.Count > 0)
+            w.Line($"val output_class = LUT[T]({mlp.OutputClasses.Count})({string.Join(", ", mlp.OutputClasses.Select(c => Signed(c)))})   // class of each output");
         w.Line($"val x = RegFile[T]({mlp.Inputs.Count})   // layer-0 inputs");
         for (int k = 0; k < mlp.Layers.Count; k++)
         {
@@ -226,6 +230,23 @@ public sealed class SpatialEmitter : IEmitter
             var fieldRead = new HashSet<int>();
             string ReadField(FeatureEncoding f, int fi) =>
                 fieldRead.Add(fi) ? $"val v_{Snake(f)} = {Field(f)}.value" : "";
+            void EnsureCompanded(FeatureEncoding f, int fi)
+            {
+                if (!companded.Add(fi)) return;
+                string snake = Snake(f);
+                w.Line($"// '{ScalaComment(f.Name)}': log2 compand; each step takes over when the value is >= 2^p");
+                string read = ReadField(f, fi);
+                if (read.Length > 0) w.Line(read);
+                string previous = $"v_{snake}";
+                for (int p = Compand.FirstLogPosition; p < f.FieldBits; p++)
+                {
+                    int high = (p - m + 1) << m;
+                    string name = $"c{p}_{snake}";
+                    w.Line($"val {name} = mux(v_{snake} >= {Unsigned(1L << p, f)}, ((v_{snake} >> {p - m}) & {Unsigned(mask, f)}) | {Unsigned(high, f)}, {previous})");
+                    previous = name;
+                }
+                w.Line($"val c_{snake} = {previous}.to[T]");
+            }
             for (int i = 0; i < mlp.Inputs.Count; i++)
             {
                 var input = mlp.Inputs[i];
@@ -237,22 +258,22 @@ public sealed class SpatialEmitter : IEmitter
                         w.Line($"x({i}) = {Field(f)}.value.to[T]   // '{ScalaComment(f.Name)}'");
                         break;
                     case InputTransform.Log2Compand:
-                        if (companded.Add(input.Feature))
-                        {
-                            w.Line($"// '{ScalaComment(f.Name)}': log2 compand; each step takes over when the value is >= 2^p");
-                            string read = ReadField(f, input.Feature);
-                            if (read.Length > 0) w.Line(read);
-                            string previous = $"v_{snake}";
-                            for (int p = Compand.FirstLogPosition; p < f.FieldBits; p++)
-                            {
-                                int high = (p - m + 1) << m;
-                                string name = $"c{p}_{snake}";
-                                w.Line($"val {name} = mux(v_{snake} >= {Unsigned(1L << p, f)}, ((v_{snake} >> {p - m}) & {Unsigned(mask, f)}) | {Unsigned(high, f)}, {previous})");
-                                previous = name;
-                            }
-                            w.Line($"val c_{snake} = {previous}.to[T]");
-                        }
+                        EnsureCompanded(f, input.Feature);
                         w.Line($"x({i}) = c_{snake}");
+                        break;
+                    case InputTransform.Square:
+                        // The identity or companded value as a 32-bit integer, times itself (wrapping, as in C#).
+                        string squared;
+                        if (input.Base == InputTransform.Log2Compand)
+                        {
+                            EnsureCompanded(f, input.Feature);
+                            squared = $"c_{snake}";
+                        }
+                        else
+                        {
+                            squared = $"{Field(f)}.value.to[T]";
+                        }
+                        w.Line($"x({i}) = {squared} * {squared}   // '{ScalaComment(f.Name)}' squared");
                         break;
                     case InputTransform.OneHot:
                         var g = groups.First(gr => gr.Feature == input.Feature);
@@ -322,7 +343,15 @@ public sealed class SpatialEmitter : IEmitter
         using (w.Block("Pipe {"))
         {
             w.Line($"val best = Reduce(Reg[K])(0 until {outputs} par {outputs}) {{ j => ({LayerOut(last)}(j).to[K] << {ClassKeyBits}) | ({low}.to[K] - j.to[K]) }} {{ (a, b) => max(a, b) }}");
-            w.Line($"result := {low}.to[T] - (best.value & {low}.to[K]).to[T]");
+            if (mlp.OutputClasses.Count == 0)
+            {
+                w.Line($"result := {low}.to[T] - (best.value & {low}.to[K]).to[T]");
+            }
+            else
+            {
+                w.Line("// outputs map to classes (e.g. k-means clusters to their majority class): look the winner's class up");
+                w.Line($"result := output_class(({low}.to[K] - (best.value & {low}.to[K])).to[I32])");
+            }
         }
     }
 

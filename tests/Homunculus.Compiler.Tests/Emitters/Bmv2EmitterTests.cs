@@ -168,6 +168,8 @@ public sealed class Bmv2EmitterTests
                     string field = Identifiers.Snake(model.Features[input.Feature].Name);
                     if (input.Transform == InputTransform.Identity) expected.Add(($"(int<32>)(bit<32>)h.feat.f_{field}", layer.Weight(j, i)));
                     else if (input.Transform == InputTransform.Log2Compand) expected.Add(($"(int<32>)m.c_{field}", layer.Weight(j, i)));
+                    else if (input.Transform == InputTransform.Square)
+                        expected.Add(($"m.{(input.Base == InputTransform.Log2Compand ? "sqc_" : "sq_")}{field}", layer.Weight(j, i)));
                 }
                 Assert.Equal(expected, terms);
             }
@@ -339,6 +341,27 @@ public sealed class Bmv2EmitterTests
             });
             Assert.True(differs, $"mutation {Array.IndexOf(mutations, broken)} went unnoticed");
         }
+    }
+
+    [Fact]
+    public void SquaresAreComputedOnceAsInt32Products()
+    {
+        string code = P4Text.StripLineComments(Program(EmitterTestModels.BayesClasses()));
+        Assert.Contains("m.sq_flags = (int<32>)(bit<32>)h.feat.f_flags * (int<32>)(bit<32>)h.feat.f_flags;", code);
+        Assert.Contains("m.sqc_bytes = (int<32>)m.c_bytes * (int<32>)m.c_bytes;", code);
+        Assert.Contains("m.sq_window = (int<32>)(bit<32>)h.feat.f_window * (int<32>)(bit<32>)h.feat.f_window;", code);
+        Assert.Single(Regex.Matches(code, @"m\.sq_window = "));
+    }
+
+    [Fact]
+    public void OutputClassesAreWrittenByTheArgmax()
+    {
+        var model = EmitterTestModels.ClusterClasses();
+        var mlp = (MlpModel)model.Model;
+        string code = P4Text.StripLineComments(Program(model));
+        Assert.Contains($"m.best_cls = {mlp.OutputClasses[0]};", code);
+        for (int j = 1; j < mlp.OutputClasses.Count; j++)
+            Assert.Contains($"if (m.l0_n{j} > m.best_val) {{ m.best_val = m.l0_n{j}; m.best_cls = {mlp.OutputClasses[j]}; }}", code);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Homunculus.Model.Ir;
 namespace Homunculus.Compiler.Tests.Emitters;
 
 /// <summary>Model files built in code for the emitter tests (every feature kind and transform).</summary>
-internal static class EmitterTestModels
+internal static partial class EmitterTestModels
 {
     public sealed record Case(string Name, ModelFile Model);
 
@@ -14,6 +14,8 @@ internal static class EmitterTestModels
         new Case("anomaly_detector", AnomalyDetector()),
         new Case("traffic_classes", TrafficClasses()),
         new Case("hostile_names", HostileNames()),
+        new Case("cluster_classes", ClusterClasses()),
+        new Case("bayes_classes", BayesClasses()),
     };
 
     public static IEnumerable<object[]> CaseNames => All.Select(c => new object[] { c.Name });

@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Homunculus.Model.Interpretation;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Naming;
+using Homunculus.Model.Text;
+
+namespace Homunculus.Compiler.Emitters.P4V1Model;
+
+/// <summary>
+/// BMv2 (v1model) lowering of a <see cref="TreeEnsembleModel"/>: every tree becomes nested if/else on the
+/// feature header fields against integer constants (<c>h.feat.f_x &lt;= t</c>: exact, the field holds the
+/// encoded value), each leaf adds its constant to one <c>int&lt;32&gt;</c> class score, then the argmax
+/// (lowest index on ties) goes into <c>h.feat.result</c>. If/else rather than tables: the program carries
+/// the whole model, needs no control plane, and stays within the constructs BMv2 certainly supports; the
+/// header, parser and deparser are <see cref="P4FeatureTransport"/>'s, shared with the MLP program.
+/// </summary>
+internal static class Bmv2TreeLowering
+{
+    private const string BestValue = "best_val";
+    private const string BestClass = "best_cls";
+
+    public static bool Supports(ModelFile model) =>
+        model.Model is TreeEnsembleModel trees
+        && trees.Classes is > 0 and <= 1 << P4FeatureTransport.ResultBits
+        && TreeInterpreter.Problems(trees, model.Features.Count, model.Classes.Count).Count == 0;
+
+    internal static string Score(int c) => $"score{c}";
+
+    private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static IReadOnlyList<GeneratedFile> Emit(ModelFile model, string target)
+    {
+        var trees = (TreeEnsembleModel)model.Model;
+        var problems = TreeInterpreter.Problems(trees, model.Features.Count, model.Classes.Count);
+        if (problems.Count > 0) throw new InvalidOperationException("the tree model is malformed: " + string.Join("; ", problems));
+        P4FeatureTransport.CheckDistinctNames(model);
+
+        var w = new CodeWriter();
+        GeneratedHeader.Write(w, Bmv2Emitter.GeneratorName, model);
+        w.Line("// BMv2 simple_switch (v1model). Feature packets (EtherType 0x88B5) get the class index in");
+        w.Line("// h.feat.result; every packet goes back out of the port it came in on.");
+        w.Line($"// Decision trees ({model.Algorithm}): {trees.Trees.Count} tree(s) compare the encoded feature fields with");
+        w.Line("// constants; each reached leaf adds its value to one class score; the largest score wins.");
+        for (int c = 0; c < model.Classes.Count; c++)
+            w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
+        w.Line();
+        P4FeatureTransport.WriteIncludes(w, "v1model.p4");
+        w.Line();
+        P4FeatureTransport.WriteHeaders(w, model);
+        w.Line();
+        using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
+        {
+            w.Line("// class scores (signed; the compiler checked that no sum leaves the 32-bit range)");
+            for (int c = 0; c < trees.Classes; c++) w.Line($"int<32> {Score(c)};");
+            w.Line($"int<32> {BestValue};   // argmax: best score so far");
+            w.Line($"bit<{P4FeatureTransport.ResultBits}> {BestClass};    // argmax: its class index");
+        }
+        w.Line();
+        P4FeatureTransport.WriteV1ModelParser(w);
+        w.Line();
+        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
+        w.Line();
+        using (P4FeatureTransport.OpenV1ModelIngress(w))
+        {
+            using (w.Block("apply {"))
+            {
+                using (w.Block("if (h.feat.isValid()) {"))
+                {
+                    for (int c = 0; c < trees.Classes; c++) w.Line($"m.{Score(c)} = {Int(trees.Bias[c])};");
+                    for (int t = 0; t < trees.Trees.Count; t++)
+                    {
+                        w.Line($"// tree {t}");
+                        WriteSubtree(w, model, trees.Trees[t], trees.Trees[t].Nodes.Count == 0 ? ~0 : 0);
+                    }
+                    w.Line("// argmax: only a strictly greater score replaces the best, so the lowest index wins ties");
+                    w.Line($"m.{BestClass} = 0;");
+                    w.Line($"m.{BestValue} = m.{Score(0)};");
+                    for (int c = 1; c < trees.Classes; c++)
+                        w.Line($"if (m.{Score(c)} > m.{BestValue}) {{ m.{BestValue} = m.{Score(c)}; m.{BestClass} = {c}; }}");
+                    w.Line($"h.feat.{P4FeatureTransport.ResultField} = m.{BestClass};");
+                }
+                w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
+            }
+        }
+        w.Line();
+        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
+        w.Line();
+        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w);
+        return new[] { new GeneratedFile($"{target}/{Model.Naming.Identifiers.Snake(model.Name)}.p4", w.ToString()) };
+    }
+
+    /// <summary>
+    /// A node as nested if/else, or a leaf as one addition. A threshold at or above the field's largest value
+    /// (or below 0) decides every packet the same way: only that side is written.
+    /// </summary>
+    private static void WriteSubtree(CodeWriter w, ModelFile model, DecisionTree tree, int child)
+    {
+        if (child < 0)
+        {
+            var leaf = tree.Leaves[~child];
+            string score = "m." + Score(leaf.Class);
+            if (leaf.Value == 0) w.Line($"// leaf {~child}: adds 0");
+            else if (leaf.Value > 0) w.Line($"{score} = {score} + {Int(leaf.Value)};   // leaf {~child}");
+            else w.Line($"{score} = {score} - {Int(-(long)leaf.Value)};   // leaf {~child}");
+            return;
+        }
+        var node = tree.Nodes[child];
+        var f = model.Features[node.Feature];
+        long fieldMax = f.FieldBits >= 32 ? uint.MaxValue : (1L << f.FieldBits) - 1;
+        if (node.Threshold < 0)
+        {
+            w.Line($"// node {child}: '{Escaping.Comment(f.Name)}' <= {Int(node.Threshold)} never holds");
+            WriteSubtree(w, model, tree, node.Right);
+            return;
+        }
+        if (node.Threshold >= fieldMax)
+        {
+            w.Line($"// node {child}: '{Escaping.Comment(f.Name)}' <= {Int(node.Threshold)} always holds");
+            WriteSubtree(w, model, tree, node.Left);
+            return;
+        }
+        w.Line($"if ({P4FeatureTransport.FieldRef(f)} <= {Int(node.Threshold)}) {{");
+        w.Indent();
+        WriteSubtree(w, model, tree, node.Left);
+        w.Outdent();
+        w.Line("} else {");
+        w.Indent();
+        WriteSubtree(w, model, tree, node.Right);
+        w.Outdent();
+        w.Line("}");
+    }
+}

@@ -30,17 +30,17 @@ public sealed class ContentCache
     public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>The files of the entry, by relative path; null on a miss.</summary>
-    public IReadOnlyDictionary<string, string>? TryGet(string key)
+    public IReadOnlyDictionary<string, byte[]>? TryGet(string key)
     {
         string folder = Path.Combine(_root, key);
         if (!Directory.Exists(folder)) return null;
         try
         {
-            var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
             {
                 string relative = Path.GetRelativePath(folder, path).Replace('\\', '/');
-                files[relative] = File.ReadAllText(path);
+                files[relative] = File.ReadAllBytes(path);
             }
             Directory.SetLastWriteTimeUtc(folder, DateTime.UtcNow);
             return files;
@@ -51,7 +51,7 @@ public sealed class ContentCache
         }
     }
 
-    public void Put(string key, IReadOnlyDictionary<string, string> files)
+    public void Put(string key, IReadOnlyDictionary<string, byte[]> files)
     {
         Directory.CreateDirectory(_root);
         string folder = Path.Combine(_root, key);
@@ -62,7 +62,7 @@ public sealed class ContentCache
             {
                 string path = Path.Combine(temporary, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, content);
+                File.WriteAllBytes(path, content);
             }
             if (!Directory.Exists(folder)) Directory.Move(temporary, folder);
         }

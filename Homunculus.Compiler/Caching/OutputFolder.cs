@@ -14,7 +14,7 @@ public static class OutputFolder
 {
     public const string ManifestName = ".homunculus-outputs";
 
-    public static void Write(string folder, IReadOnlyDictionary<string, string> files)
+    public static void Write(string folder, IReadOnlyDictionary<string, byte[]> files)
     {
         Directory.CreateDirectory(folder);
         string manifestPath = Path.Combine(folder, ManifestName);
@@ -28,9 +28,11 @@ public static class OutputFolder
         WriteIfChanged(manifestPath, string.Join("\n", files.Keys.OrderBy(k => k, StringComparer.Ordinal)) + "\n");
     }
 
-    public static void WriteIfChanged(string path, string content)
+    public static void WriteIfChanged(string path, string content) =>
+        WriteIfChanged(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
+
+    public static void WriteIfChanged(string path, byte[] bytes)
     {
-        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content);
         if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temporary = path + $".{Environment.ProcessId}.tmp";

@@ -21,7 +21,12 @@ namespace Homunculus.Compiler.Pipeline;
 
 public sealed record CompileRequest(string SpecPath, string OutputFolder, string? CacheFolder, string? DepsFile);
 
-public sealed record CompileResult(bool Success, bool FromCache, IReadOnlyList<Diagnostic> Diagnostics, ModelFile? Model, IReadOnlyDictionary<string, string>? Files);
+/// <param name="Outputs">The files written, by relative path.</param>
+public sealed record CompileResult(bool Success, bool FromCache, IReadOnlyList<Diagnostic> Diagnostics, ModelFile? Model, IReadOnlyDictionary<string, byte[]>? Outputs)
+{
+    /// <summary>The outputs as UTF-8 text (meaningful for the text files).</summary>
+    public IReadOnlyDictionary<string, string>? Files { get; } = Outputs?.ToDictionary(f => f.Key, f => System.Text.Encoding.UTF8.GetString(f.Value), StringComparer.Ordinal);
+}
 
 /// <summary>
 /// One compilation: .hspec -> data -> training -> quantization -> model file -> cost model -> emitters,
@@ -67,10 +72,10 @@ public static class Compilation
 
             string key = CacheKey(spec, text, files);
             var cache = request.CacheFolder is null ? null : new ContentCache(request.CacheFolder);
-            if (cache?.TryGet(key) is { } cached && cached.ContainsKey(ModelFileName))
+            if (cache?.TryGet(key) is { } cached && cached.TryGetValue(ModelFileName, out var cachedModel))
             {
                 OutputFolder.Write(request.OutputFolder, cached);
-                return new CompileResult(true, true, diagnostics.Items, ModelFileJson.Deserialize(cached[ModelFileName]), cached);
+                return new CompileResult(true, true, diagnostics.Items, ModelFileJson.Deserialize(System.Text.Encoding.UTF8.GetString(cachedModel)), cached);
             }
 
             var outputs = Compile(spec, files, diagnostics, cancellation);
@@ -90,7 +95,7 @@ public static class Compilation
         CompileResult Failed(DiagnosticBag bag) => new(false, false, bag.Items, null, null);
     }
 
-    private static (ModelFile Model, IReadOnlyDictionary<string, string> Files)? Compile(
+    private static (ModelFile Model, IReadOnlyDictionary<string, byte[]> Files)? Compile(
         HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics, CancellationToken cancellation)
     {
         var data = DataLoader.Load(spec, files, diagnostics);
@@ -155,14 +160,14 @@ public static class Compilation
         }
 
         var model = chosen.Model;
-        var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var outputs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            [ModelFileName] = ModelFileJson.Serialize(model),
+            [ModelFileName] = new GeneratedFile(ModelFileName, ModelFileJson.Serialize(model)).Bytes,
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
-            foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Content;
+            foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
         var report = ReportEmitter.Emit(model, new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList()));
-        outputs[report.RelativePath] = report.Content;
+        outputs[report.RelativePath] = report.Bytes;
         return (model, outputs);
     }
 

@@ -93,8 +93,8 @@ public sealed class CompilationTests
     public void Files_no_longer_produced_are_removed()
     {
         using var project = new TempProject();
-        OutputFolder.Write(project.OutputFolder, new System.Collections.Generic.Dictionary<string, string> { ["a.txt"] = "a", ["sub/b.txt"] = "b" });
-        OutputFolder.Write(project.OutputFolder, new System.Collections.Generic.Dictionary<string, string> { ["a.txt"] = "a2" });
+        OutputFolder.Write(project.OutputFolder, new System.Collections.Generic.Dictionary<string, byte[]> { ["a.txt"] = "a"u8.ToArray(), ["sub/b.txt"] = "b"u8.ToArray() });
+        OutputFolder.Write(project.OutputFolder, new System.Collections.Generic.Dictionary<string, byte[]> { ["a.txt"] = "a2"u8.ToArray() });
         Assert.Equal("a2", File.ReadAllText(Path.Combine(project.OutputFolder, "a.txt")));
         Assert.False(File.Exists(Path.Combine(project.OutputFolder, "sub", "b.txt")));
     }

@@ -50,7 +50,7 @@ namespace Homunculus.Generators.Tests
                 Assert.True(result.Success, string.Join("\n", result.Diagnostics));
 
                 var raw = Hostile.Concat(categories).Append("Evil */ \" program").Append("bad\"); DROP TABLE x; --").ToArray();
-                foreach (var (path, content) in result.Files!.Where(f => !f.Key.EndsWith(".md", StringComparison.Ordinal) && !f.Key.EndsWith(".json", StringComparison.Ordinal)))
+                foreach (var (path, content) in result.Files!.Where(f => !new[] { ".md", ".json", ".pcap" }.Any(e => f.Key.EndsWith(e, StringComparison.Ordinal))))
                 {
                     Assert.DoesNotContain("*/", content);
                     foreach (var line in content.Split('\n'))

@@ -81,7 +81,7 @@ public sealed class SpatialEmitter : IEmitter
     private static string Snake(FeatureEncoding f) => Identifiers.Snake(f.Name);
 
     /// <summary>Spatial's unsigned type of a feature field (the width it has in the feature header).</summary>
-    private static string FieldType(FeatureEncoding f) => $"U{f.FieldBits}";
+    internal static string FieldType(FeatureEncoding f) => $"U{f.FieldBits}";
 
     /// <summary>
     /// User text for a Scala comment. <see cref="Escaping.Comment"/> leaves no backslash, which matters here:
@@ -142,13 +142,42 @@ public sealed class SpatialEmitter : IEmitter
 
     // ---- the program ----
 
-    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, string objectName)
+    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, string objectName) =>
+        WriteApp(model, objectName,
+            new[]
+            {
+                "Taurus MapReduce block, in Spatial. Integer semantics of the reference interpreter: 32-bit signed",
+                "accumulators (FixPt[TRUE,_32,_0], wrapping), ReLU as max, arithmetic shift, clamp, argmax (lowest",
+                "index wins ties). Weight files are read from ./weights, relative to the folder of this file.",
+            },
+            new[]
+            {
+                "type T = FixPt[TRUE, _32, _0]   // accumulators and weights: 32-bit signed integers",
+                $"type K = FixPt[TRUE, _64, _0]   // argmax key: accumulator << {ClassKeyBits} | ({(1 << ClassKeyBits) - 1} - class)",
+            },
+            w =>
+            {
+                WriteMemories(w, model, mlp, groups);
+                w.Line();
+                WriteInputs(w, model, mlp, groups);
+                for (int k = 0; k < mlp.Layers.Count; k++)
+                {
+                    w.Line();
+                    WriteLayer(w, mlp, k);
+                }
+                w.Line();
+                WriteArgMax(w, mlp);
+            });
+
+    /// <summary>
+    /// The program every model family shares around its Accel body: header, description, the app object,
+    /// one ArgIn per encoded feature field (docs/feature-header.md) and the class index as the result.
+    /// </summary>
+    internal static string WriteApp(ModelFile model, string objectName, IReadOnlyList<string> description, IReadOnlyList<string> types, Action<CodeWriter> accel)
     {
         var w = new CodeWriter("  ");
         GeneratedHeader.Write(w, GeneratorName, model);
-        w.Line("// Taurus MapReduce block, in Spatial. Integer semantics of the reference interpreter: 32-bit signed");
-        w.Line("// accumulators (FixPt[TRUE,_32,_0], wrapping), ReLU as max, arithmetic shift, clamp, argmax (lowest");
-        w.Line("// index wins ties). Weight files are read from ./weights, relative to the folder of this file.");
+        foreach (var line in description) w.Line("// " + line);
         for (int c = 0; c < model.Classes.Count; c++)
             w.Line($"// class {c}: '{ScalaComment(model.Classes[c].Name)}'");
         w.Line();
@@ -156,8 +185,7 @@ public sealed class SpatialEmitter : IEmitter
         w.Line();
         using (w.Block($"@spatial object {objectName} extends SpatialApp {{"))
         {
-            w.Line("type T = FixPt[TRUE, _32, _0]   // accumulators and weights: 32-bit signed integers");
-            w.Line($"type K = FixPt[TRUE, _64, _0]   // argmax key: accumulator << {ClassKeyBits} | ({(1 << ClassKeyBits) - 1} - class)");
+            foreach (var type in types) w.Line(type);
             w.Line();
             using (w.Block("def main(args: Array[String]): Unit = {"))
             {
@@ -176,16 +204,7 @@ public sealed class SpatialEmitter : IEmitter
                 w.Line();
                 using (w.Block("Accel {"))
                 {
-                    WriteMemories(w, model, mlp, groups);
-                    w.Line();
-                    WriteInputs(w, model, mlp, groups);
-                    for (int k = 0; k < mlp.Layers.Count; k++)
-                    {
-                        w.Line();
-                        WriteLayer(w, mlp, k);
-                    }
-                    w.Line();
-                    WriteArgMax(w, mlp);
+                    accel(w);
                 }
                 w.Line();
                 w.Line("println(\"class: \" + getArg(result))");

@@ -29,7 +29,7 @@ internal static class SpatialTreeLowering
     /// <summary>A signed 32-bit constant (negative ones in parentheses, so ".to" applies to the whole literal).</summary>
     private static string Signed(long value) => value < 0 ? $"({Int(value)}).to[T]" : $"{Int(value)}.to[T]";
 
-    private static string FieldType(FeatureEncoding f) => $"U{f.FieldBits}";
+    private static string FieldType(FeatureEncoding f) => SpatialEmitter.FieldType(f);
 
     private static string Unsigned(long value, FeatureEncoding f) =>
         value > int.MaxValue ? $"{Int(value)}L.to[{FieldType(f)}]" : $"{Int(value)}.to[{FieldType(f)}]";
@@ -49,47 +49,22 @@ internal static class SpatialTreeLowering
         }
 
         string objectName = SpatialEmitter.ObjectName(model.Name);
-        var w = new CodeWriter("  ");
-        GeneratedHeader.Write(w, SpatialEmitter.GeneratorName, model);
-        w.Line("// Taurus MapReduce block, in Spatial. Decision trees: comparisons of the encoded feature fields with");
-        w.Line("// constants select, by muxes, each tree's leaf value per class; class scores are 32-bit signed sums");
-        w.Line("// (FixPt[TRUE,_32,_0]; the compiler checked none can wrap); argmax with the lowest index winning ties.");
-        for (int c = 0; c < model.Classes.Count; c++)
-            w.Line($"// class {c}: '{SpatialEmitter.ScalaComment(model.Classes[c].Name)}'");
-        w.Line();
-        w.Line("import spatial.dsl._");
-        w.Line();
-        using (w.Block($"@spatial object {objectName} extends SpatialApp {{"))
-        {
-            w.Line("type T = FixPt[TRUE, _32, _0]   // scores: 32-bit signed integers");
-            w.Line();
-            using (w.Block("def main(args: Array[String]): Unit = {"))
+        string program = SpatialEmitter.WriteApp(model, objectName,
+            new[]
             {
-                w.Line("// The encoded feature fields (docs/feature-header.md), one argument each, in model order.");
-                for (int i = 0; i < model.Features.Count; i++)
+                "Taurus MapReduce block, in Spatial. Decision trees: comparisons of the encoded feature fields with",
+                "constants select, by muxes, each tree's leaf value per class; class scores are 32-bit signed sums",
+                "(FixPt[TRUE,_32,_0]; the compiler checked none can wrap); argmax with the lowest index winning ties.",
+            },
+            new[] { "type T = FixPt[TRUE, _32, _0]   // scores: 32-bit signed integers" },
+            w =>
+            {
+                using (w.Block("Pipe {"))
                 {
-                    var f = model.Features[i];
-                    w.Line($"val {SpatialEmitter.Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{SpatialEmitter.ScalaComment(f.Name)}', {f.Kind}");
+                    WriteBody(w, model, trees);
                 }
-                w.Line("val result = ArgOut[T]   // class index");
-                for (int i = 0; i < model.Features.Count; i++)
-                {
-                    var f = model.Features[i];
-                    w.Line($"setArg({SpatialEmitter.Field(f)}, args({i}).to[{FieldType(f)}])");
-                }
-                w.Line();
-                using (w.Block("Accel {"))
-                {
-                    using (w.Block("Pipe {"))
-                    {
-                        WriteBody(w, model, trees);
-                    }
-                }
-                w.Line();
-                w.Line("println(\"class: \" + getArg(result))");
-            }
-        }
-        return new[] { new GeneratedFile($"{target}/{objectName}.scala", w.ToString()) };
+            });
+        return new[] { new GeneratedFile($"{target}/{objectName}.scala", program) };
     }
 
     private static void WriteBody(CodeWriter w, ModelFile model, TreeEnsembleModel trees)

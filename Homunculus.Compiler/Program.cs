@@ -6,13 +6,15 @@ using Homunculus.Model.Diagnostics;
 namespace Homunculus.Compiler;
 
 /// <summary>
-/// <c>homunculus compile &lt;file.hspec&gt; -o &lt;dir&gt; [--cache &lt;dir&gt;] [--deps &lt;file&gt;]</c>.
-/// Diagnostics go to stdout in MSBuild's canonical form; exit code 0 on success, 1 on errors.
+/// <c>homunculus compile &lt;file.hspec&gt; -o &lt;dir&gt; [--cache &lt;dir&gt;] [--deps &lt;file&gt;] [--search]</c>.
+/// Diagnostics go to stdout in MSBuild's canonical form; exit code 0 on success, 1 on errors. Progress
+/// (one line per trial) also goes to stdout, and on success a last line "homunculus: &lt;file&gt;: summary;
+/// report: path" (the MSBuild task shows that one at minimal verbosity). --search ignores the lock file.
 /// Never prints a stack trace: an unexpected failure is one HMC9001 line, the details go to a log file.
 /// </summary>
 public static class Program
 {
-    private const string Usage = "usage: homunculus compile <file.hspec> -o <output folder> [--cache <folder>] [--deps <file>]";
+    private const string Usage = "usage: homunculus compile <file.hspec> -o <output folder> [--cache <folder>] [--deps <file>] [--search]";
 
     public static int Main(string[] args)
     {
@@ -30,10 +32,21 @@ public static class Program
         }
         try
         {
+            request = request with
+            {
+                Progress = line =>
+                {
+                    lock (Console.Out) Console.Out.WriteLine(line);
+                    Console.Out.Flush();
+                },
+            };
             var result = Compilation.Run(request, cancellation.Token);
             foreach (var diagnostic in result.Diagnostics) Console.Out.WriteLine(diagnostic.ToString());
             if (result.Success)
-                Console.Out.WriteLine($"homunculus: {Path.GetFileName(request.SpecPath)} -> {request.OutputFolder}{(result.FromCache ? " (from cache)" : "")}");
+            {
+                string report = Path.Combine(Path.GetFullPath(request.OutputFolder), Emitters.Report.ReportEmitter.HtmlFileName);
+                Console.Out.WriteLine($"homunculus: {Path.GetFileName(request.SpecPath)} -> {request.OutputFolder}{(result.FromCache ? " (from cache)" : "")}: {result.Summary}; report: {report}");
+            }
             return result.Success ? 0 : 1;
         }
         catch (OperationCanceledException)
@@ -68,6 +81,7 @@ public static class Program
             return null;
         }
         string? spec = null, output = null, cache = null, deps = null, problem = null;
+        bool search = false;
         for (int i = 1; i < args.Length; i++)
         {
             string arg = args[i];
@@ -82,6 +96,7 @@ public static class Program
                 case "-o" or "--out": output = Next(); break;
                 case "--cache": cache = Next(); break;
                 case "--deps": deps = Next(); break;
+                case "--search": search = true; break;
                 default:
                     if (arg.StartsWith('-') || spec is not null)
                     {
@@ -103,6 +118,6 @@ public static class Program
             return null;
         }
         cache ??= Path.Combine(output, ".cache");
-        return new CompileRequest(spec, output, cache, deps);
+        return new CompileRequest(spec, output, cache, deps) { ForceSearch = search };
     }
 }

@@ -18,10 +18,12 @@ namespace Homunculus.Generators
     /// <summary>
     /// Model file (an AdditionalFiles item with metadata HomunculusModel=true) -> C# inference stub
     /// (docs/csharp-stub.md). Only equatable values flow through the pipeline; problems become
-    /// diagnostics (HMC8001 missing, HMC8002 unreadable, HMC8010 not convertible), never exceptions.
+    /// diagnostics (HMC8001 missing in a design-time build, HMC8006 missing in a real build, HMC8002
+    /// unreadable, HMC8010 not convertible), never exceptions. In design-time builds, a .hspec whose model
+    /// file is missing gets a placeholder stub (ModelStubGenerator.Placeholders.cs).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
-    public sealed class ModelStubGenerator : IIncrementalGenerator
+    public sealed partial class ModelStubGenerator : IIncrementalGenerator
     {
         public const string ModelMetadata = "build_metadata.AdditionalFiles.HomunculusModel";
         public const string SpecMetadata = "build_metadata.AdditionalFiles.HomunculusSpec";
@@ -49,8 +51,11 @@ namespace Homunculus.Generators
                 .Select(static (input, _) => input!)
                 .WithTrackingName(Steps.ModelText);
 
+            var designTime = DesignTimeBuild(context);
+
             var parsed = modelTexts
-                .Select(static (input, ct) => Parse(input, ct))
+                .Combine(designTime)
+                .Select(static (pair, ct) => Parse(pair.Left, pair.Right, ct))
                 .WithTrackingName(Steps.ParsedModel);
 
             var stubs = parsed
@@ -60,7 +65,9 @@ namespace Homunculus.Generators
 
             var all = stubs.Collect().WithTrackingName(Steps.AllStubs);
 
-            context.RegisterSourceOutput(all, static (spc, results) => Output(spc, results));
+            var placeholders = Placeholders(context, modelTexts, designTime, rootNamespace).Collect();
+
+            context.RegisterSourceOutput(all.Combine(placeholders), static (spc, results) => Output(spc, results.Left, results.Right));
         }
 
         private static ModelText? ReadModelText(AdditionalText file, AnalyzerConfigOptionsProvider provider, CancellationToken ct)
@@ -81,12 +88,15 @@ namespace Homunculus.Generators
             return new ModelText(file.Path ?? "", string.IsNullOrWhiteSpace(spec) ? null : spec!.Trim(), text);
         }
 
-        private static ParsedModel Parse(ModelText input, CancellationToken ct)
+        private static ParsedModel Parse(ModelText input, bool designTime, CancellationToken ct)
         {
             string specShown = input.SpecPath ?? "the .hspec";
             if (input.Text is null)
             {
-                return new ParsedModel(input.Path, null, Diagnostics(Diagnostic(DiagnosticCatalog.ModelFileMissing, input.SpecPath ?? input.Path, 0, 0, input.Path, specShown)));
+                // Design-time builds never compile: a warning (and a placeholder from the .hspec). A real build
+                // should have written the model file: an error, not a silent stub.
+                var missing = designTime ? DiagnosticCatalog.ModelFileMissing : DiagnosticCatalog.ModelFileNotBuilt;
+                return new ParsedModel(input.Path, null, Diagnostics(Diagnostic(missing, input.SpecPath ?? input.Path, 0, 0, input.Path, specShown)));
             }
             try
             {
@@ -135,12 +145,25 @@ namespace Homunculus.Generators
             }
         }
 
-        private static void Output(SourceProductionContext context, ImmutableArray<StubSource> results)
+        private static void Output(SourceProductionContext context, ImmutableArray<StubSource> stubs, ImmutableArray<StubSource> placeholders)
         {
-            // Deterministic order whatever order the host lists the files in.
+            // Deterministic order whatever order the host lists the files in; model files before placeholders.
             var used = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var result in results.OrderBy(r => r.Path, StringComparer.Ordinal))
+            int realCount = stubs.Length;
+            var results = Merge(stubs, placeholders);
+            for (int i = 0; i < results.Length; i++)
             {
+                var result = results[i];
+                if (i >= realCount)
+                {
+                    // A .hspec's result: diagnostics (missing model file), then its placeholder, which never
+                    // competes with a real stub or another placeholder of the same type name.
+                    foreach (var diagnostic in result.Diagnostics) context.ReportDiagnostic(ToRoslyn(diagnostic));
+                    if (result.Source.Length == 0 || used.ContainsKey(result.TypeName + ".g.cs")) continue;
+                    used[result.TypeName + ".g.cs"] = result.Path;
+                    context.AddSource(result.TypeName + ".g.cs", SourceText.From(result.Source, System.Text.Encoding.UTF8));
+                    continue;
+                }
                 foreach (var diagnostic in result.Diagnostics) context.ReportDiagnostic(ToRoslyn(diagnostic));
                 if (result.Source.Length == 0) continue;
                 string hintName = result.TypeName + ".g.cs";
@@ -167,7 +190,7 @@ namespace Homunculus.Generators
 
         /// <summary>Roslyn descriptors of the catalogue entries this generator reports (and only those).</summary>
         private static readonly Microsoft.CodeAnalysis.DiagnosticDescriptor[] Descriptors =
-            new[] { DiagnosticCatalog.ModelFileMissing, DiagnosticCatalog.ModelFileInvalid, DiagnosticCatalog.ModelStubUnsupported }
+            new[] { DiagnosticCatalog.ModelFileMissing, DiagnosticCatalog.ModelFileNotBuilt, DiagnosticCatalog.ModelFileInvalid, DiagnosticCatalog.ModelStubUnsupported }
                 .Select(d => new Microsoft.CodeAnalysis.DiagnosticDescriptor(
                     d.Code,
                     d.Title,

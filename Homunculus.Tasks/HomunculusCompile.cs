@@ -141,6 +141,16 @@ namespace Homunculus.Tasks
                 return;
             }
 
+            // The compiler's last line ("homunculus: x.hspec -> dir: summary; report: path") is the one
+            // line shown at minimal verbosity; trial lines stay at normal importance.
+            if (singleLine.StartsWith("homunculus: ", StringComparison.Ordinal)
+                && singleLine.IndexOf(": error ", StringComparison.Ordinal) < 0
+                && singleLine.IndexOf(": warning ", StringComparison.Ordinal) < 0)
+            {
+                Log.LogMessage(MessageImportance.High, "{0}", singleLine);
+                return;
+            }
+
             // stdout: canonical "path(line,col): error HMC1001: message" lines become errors and warnings.
             Log.LogMessageFromText(singleLine, messageImportance);
         }

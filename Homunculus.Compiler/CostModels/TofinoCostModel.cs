@@ -1,12 +1,17 @@
 using System.Collections.Generic;
+using System.Linq;
+using Homunculus.Compiler.CostModels.Tofino;
+using Homunculus.Compiler.Emitters.Tna;
 using Homunculus.Compiler.Spec;
 using Homunculus.Model.Ir;
 
 namespace Homunculus.Compiler.CostModels;
 
 /// <summary>
-/// Tofino 1 (TNA): 12 MAU stages; no multiplication of two run-time values, so models must be lowered
-/// to tables. The figures are the commonly cited per-pipeline ones (docs/targets.md).
+/// Tofino 1 (TNA): 12 MAU stages; no multiplication of two run-time values, so models are lowered to tables
+/// (<see cref="TnaLowering"/>) and the tables placed on stages (<see cref="StageAllocator"/>) with the
+/// resource model of <see cref="TofinoResources"/>. The figures are the commonly cited per-pipeline ones
+/// (docs/targets.md, docs/tofino.md); the .hspec can override every one.
 /// </summary>
 public sealed class TofinoCostModel : CostModel
 {
@@ -19,17 +24,64 @@ public sealed class TofinoCostModel : CostModel
         ["sramBlocksPerStage"] = 80,
         ["tcamBlocksPerStage"] = 24,
         ["phvBits"] = 4096,
+        ["sramBlockWords"] = 1024,
+        ["sramWordBits"] = 128,
+        ["tcamBlockEntries"] = 512,
+        ["tcamBlockBits"] = 44,
+        ["entryOverheadBits"] = 16,
     };
 
     public override string? CannotRun(string algorithm) => algorithm switch
     {
         "dnn" => "Tofino cannot multiply two run-time values, and a multi-layer perceptron multiplies every hidden activation by a weight; choose taurus or bmv2, or a table-based family",
-        "svm" or "logistic" => "Tofino cannot multiply two run-time values, and a linear model multiplies every input by a weight; its lookup-based lowering (one table per feature adding partial scores) is not implemented yet: choose taurus or bmv2",
-        "kmeans" => "Tofino cannot multiply two run-time values, and k-means scores multiply every input by a centroid coordinate; its lookup-based lowering (one table per feature adding partial distances) is not implemented yet: choose taurus or bmv2",
-        "naive-bayes" => "Tofino cannot multiply two run-time values, and Gaussian naive Bayes multiplies inputs by weights and by themselves; its lookup-based lowering (one table per feature adding log-likelihoods) is not implemented yet: choose taurus or bmv2",
         _ => null,
     };
 
-    public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform) =>
-        throw new NotSupportedException($"no Tofino lowering for '{model.Model.Kind}'");
+    public TofinoResources Resources(PlatformSpec platform) => TofinoResources.From(name => Parameter(platform, name));
+
+    /// <summary>The lowering and its stage allocation for <paramref name="platform"/>'s parameters (null allocation when there is no lowering).</summary>
+    public (TnaLoweringResult Lowering, StageAllocation? Allocation) Analyze(ModelFile model, PlatformSpec platform)
+    {
+        var resources = Resources(platform);
+        var lowering = TnaLowering.Lower(model, resources);
+        return (lowering, lowering.Program is { } p ? TnaLowering.Allocate(model, p, resources) : null);
+    }
+
+    public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
+    {
+        var resources = Resources(platform);
+        var (lowering, allocation) = Analyze(model, platform);
+        if (lowering.Program is null || allocation is null)
+        {
+            if (lowering.Needed == 0) throw new NotSupportedException($"no Tofino lowering: {lowering.Problem}");
+            // The lowering itself is too large to build: name the table and the stage capacity it exceeds.
+            return new[]
+            {
+                new ResourceFigure { Name = $"entries of one table ({lowering.Problem})", Value = lowering.Needed, Budget = (double)resources.SramBlocksPerStage * resources.SramBlockWords, Unit = "entries" },
+            };
+        }
+        return Figures(lowering.Program, allocation, resources);
+    }
+
+    /// <summary>Figures with budgets (stages, the largest table's SRAM and TCAM blocks, PHV), then per-stage use (no budget).</summary>
+    public static IReadOnlyList<ResourceFigure> Figures(TnaProgram program, StageAllocation allocation, TofinoResources resources)
+    {
+        var tables = allocation.Placements.Select(p => p.Table).ToList();
+        var figures = new List<ResourceFigure>
+        {
+            new() { Name = "MAU stages", Value = allocation.StagesUsed, Budget = resources.Stages, Unit = "stages" },
+            new() { Name = "SRAM blocks of the largest table", Value = tables.Select(t => t.Sram).DefaultIfEmpty(0).Max(), Budget = resources.SramBlocksPerStage, Unit = "blocks" },
+            new() { Name = "TCAM blocks of the largest table", Value = tables.Select(t => t.Tcam).DefaultIfEmpty(0).Max(), Budget = resources.TcamBlocksPerStage, Unit = "blocks" },
+            new() { Name = "PHV", Value = allocation.PhvBits, Budget = resources.PhvBits, Unit = "bits" },
+            new() { Name = "tables", Value = program.Tables.Count, Unit = "" },
+            new() { Name = "table entries", Value = program.Tables.Sum(t => t.Entries.Count), Unit = "" },
+        };
+        foreach (var s in allocation.Stages)
+        {
+            figures.Add(new() { Name = $"stage {s.Stage} logical tables", Value = s.Tables, Budget = resources.TablesPerStage, Unit = "" });
+            figures.Add(new() { Name = $"stage {s.Stage} SRAM blocks", Value = s.Sram, Budget = resources.SramBlocksPerStage, Unit = "blocks" });
+            figures.Add(new() { Name = $"stage {s.Stage} TCAM blocks", Value = s.Tcam, Budget = resources.TcamBlocksPerStage, Unit = "blocks" });
+        }
+        return figures;
+    }
 }

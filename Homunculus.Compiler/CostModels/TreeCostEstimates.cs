@@ -30,11 +30,14 @@ internal static class TreeCostEstimates
     /// <summary>
     /// Taurus: every level of every tree is one CU stage whose lanes compare the level's splits with
     /// constants and mux the children (ceil(splits / lanes) CUs per level); one more CU adds the class
-    /// scores and takes the argmax. Thresholds and leaf values are CU constants: no MUs. Latency: block
-    /// overhead + deepest tree x <c>treeLevelCycles</c> + the score reduction + the argmax chain.
+    /// scores and takes the argmax. Thresholds and leaf values are CU constants: no MUs. Latency, with the
+    /// network model's parameters: block overhead + one hop (the fields reach the tree CUs) + deepest tree
+    /// x <c>treeLevelCycles</c> + the score reduction + the argmax chain (classes - 1 comparisons, as the
+    /// Spatial program writes it).
     /// </summary>
-    public static (int Cus, int Mus, double Cycles) Taurus(TreeEnsembleModel model, int lanes, double blockOverheadCycles, double treeLevelCycles)
+    public static (int Cus, int Mus, double Cycles) Taurus(TreeEnsembleModel model, TaurusCostModel.Grid grid)
     {
+        int lanes = grid.Lanes;
         int cus = 1;
         int depth = 0;
         foreach (var tree in model.Trees)
@@ -46,25 +49,16 @@ internal static class TreeCostEstimates
         int termsPerClass = Enumerable.Range(0, model.Classes)
             .Select(c => model.Trees.Count(t => t.Leaves.Any(l => l.Class == c && l.Value != 0)) + 1)
             .DefaultIfEmpty(1).Max();
-        double cycles = blockOverheadCycles + depth * treeLevelCycles + CeilLog2(termsPerClass) + Math.Max(0, model.Classes - 1);
+        double cycles = grid.BlockOverheadCycles + grid.HopCycles + depth * grid.TreeLevelCycles + CeilLog2(termsPerClass) + Math.Max(0, model.Classes - 1);
         return (cus, 0, cycles);
     }
 
     /// <summary>The Taurus figures of a tree model, with the grid's budgets (as for networks).</summary>
-    public static IReadOnlyList<ResourceFigure> TaurusFigures(TreeEnsembleModel model, Spec.PlatformSpec platform, Func<string, double> parameter)
+    public static IReadOnlyList<ResourceFigure> TaurusFigures(TreeEnsembleModel model, Spec.PlatformSpec platform, TaurusCostModel.Grid grid)
     {
-        double units = parameter("rows") * parameter("cols");
-        double cuBudget = Math.Floor(units / 2), muBudget = Math.Ceiling(units / 2);
-        var (cus, mus, cycles) = Taurus(model, (int)parameter("lanes"), parameter("blockOverheadCycles"), parameter("treeLevelCycles"));
-        double clock = parameter("clockGhz");
-        double passes = Math.Max(1, Math.Ceiling(cus / cuBudget));
-        return new[]
-        {
-            new ResourceFigure { Name = "compute units", Value = cus, Budget = cuBudget, Unit = "CUs" },
-            new ResourceFigure { Name = "memory units", Value = mus, Budget = muBudget, Unit = "MUs" },
-            new ResourceFigure { Name = "latency", Value = Math.Round(cycles / clock, 1), Budget = platform.LatencyNs, Unit = "ns" },
-            new ResourceFigure { Name = "throughput", Value = Math.Round(clock / passes, 3), Budget = platform.ThroughputGpps, Unit = "GPkt/s", AtLeast = true },
-        };
+        var (cus, mus, cycles) = Taurus(model, grid);
+        double passes = Math.Max(1, Math.Ceiling(cus / grid.CuBudget));
+        return TaurusCostModel.Figures(cus, mus, cycles, passes, grid, platform);
     }
 
     /// <summary>The BMv2 figures of a tree model: no multiplications (the budget still applies), comparisons, header bits.</summary>

@@ -10,6 +10,8 @@ using Homunculus.Compiler.Emitters;
 using Homunculus.Compiler.Emitters.P4V1Model;
 using Homunculus.Compiler.Emitters.Report;
 using Homunculus.Compiler.Emitters.Spatial;
+using Homunculus.Compiler.Search;
+using Homunculus.Compiler.Emitters.Vectors;
 using Homunculus.Compiler.Spec;
 using Homunculus.Compiler.Training;
 using Homunculus.Model.Diagnostics;
@@ -19,13 +21,26 @@ using Newtonsoft.Json.Linq;
 
 namespace Homunculus.Compiler.Pipeline;
 
-public sealed record CompileRequest(string SpecPath, string OutputFolder, string? CacheFolder, string? DepsFile);
+public sealed record CompileRequest(string SpecPath, string OutputFolder, string? CacheFolder, string? DepsFile)
+{
+    /// <summary>Search again even when the .hspec's lock file matches (compiler flag --search; MSBuild HomunculusSearch=true).</summary>
+    public bool ForceSearch { get; init; }
+
+    /// <summary>Receives one line per trial while the compiler works (the command line prints them).</summary>
+    public Action<string>? Progress { get; init; }
+}
 
 /// <param name="Outputs">The files written, by relative path.</param>
 public sealed record CompileResult(bool Success, bool FromCache, IReadOnlyList<Diagnostic> Diagnostics, ModelFile? Model, IReadOnlyDictionary<string, byte[]>? Outputs)
 {
     /// <summary>The outputs as UTF-8 text (meaningful for the text files).</summary>
     public IReadOnlyDictionary<string, string>? Files { get; } = Outputs?.ToDictionary(f => f.Key, f => System.Text.Encoding.UTF8.GetString(f.Value), StringComparer.Ordinal);
+
+    /// <summary>One line: what was trained or searched and what was chosen (null when nothing was compiled).</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>The trials of this compilation, in order (empty when the outputs came from the cache).</summary>
+    public IReadOnlyList<TrialRecord> Trials { get; init; } = [];
 }
 
 /// <summary>
@@ -36,7 +51,7 @@ public static class Compilation
 {
     public const string ModelFileName = "model.json";
 
-    public static IReadOnlyList<IEmitter> Emitters { get; } = new IEmitter[] { new Bmv2Emitter(), new SpatialEmitter() };
+    public static IReadOnlyList<IEmitter> Emitters { get; } = new IEmitter[] { new Bmv2Emitter(), new SpatialEmitter(), new VectorsEmitter(), new Homunculus.Compiler.Emitters.Tna.TnaEmitter() };
 
     public static string Version { get; } =
         typeof(Compilation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -70,20 +85,34 @@ public static class Compilation
             var files = DataLoader.ReadFiles(spec, diagnostics);
             if (files is null) return Failed(diagnostics);
 
-            string key = CacheKey(spec, text, files);
+            // With a search, the lock file steers the result: it is an input (and part of the key).
+            string lockPath = LockFile.PathFor(specPath);
+            string? lockText = spec.Search is not null && File.Exists(lockPath) ? File.ReadAllText(lockPath) : null;
+            if (lockText is not null) inputs.Add(lockPath);
+            string key = CacheKey(spec, text, files, lockText);
             var cache = request.CacheFolder is null ? null : new ContentCache(request.CacheFolder);
-            if (cache?.TryGet(key) is { } cached && cached.TryGetValue(ModelFileName, out var cachedModel))
+            if (!request.ForceSearch && cache?.TryGet(key) is { } cached && cached.TryGetValue(ModelFileName, out var cachedModel))
             {
                 OutputFolder.Write(request.OutputFolder, cached);
-                return new CompileResult(true, true, diagnostics.Items, ModelFileJson.Deserialize(System.Text.Encoding.UTF8.GetString(cachedModel)), cached);
+                return new CompileResult(true, true, diagnostics.Items, ModelFileJson.Deserialize(System.Text.Encoding.UTF8.GetString(cachedModel)), cached)
+                {
+                    Summary = "inputs unchanged, outputs from the cache",
+                };
             }
 
-            var outputs = Compile(spec, files, diagnostics, cancellation);
+            var outputs = Compile(spec, text, files, request, diagnostics, cancellation);
             if (outputs is null) return Failed(diagnostics);
             cancellation.ThrowIfCancellationRequested();
+            // A search writes the lock file: from now on it is an input of the build.
+            string? newLock = spec.Search is not null && File.Exists(lockPath) ? File.ReadAllText(lockPath) : null;
             cache?.Put(key, outputs.Value.Files);
+            if (newLock is not null && !inputs.Contains(lockPath)) inputs.Add(lockPath);
             OutputFolder.Write(request.OutputFolder, outputs.Value.Files);
-            return new CompileResult(true, false, diagnostics.Items, outputs.Value.Model, outputs.Value.Files);
+            return new CompileResult(true, false, diagnostics.Items, outputs.Value.Model, outputs.Value.Files)
+            {
+                Summary = outputs.Value.Summary,
+                Trials = outputs.Value.Trials,
+            };
         }
         finally
         {
@@ -95,8 +124,8 @@ public static class Compilation
         CompileResult Failed(DiagnosticBag bag) => new(false, false, bag.Items, null, null);
     }
 
-    private static (ModelFile Model, IReadOnlyDictionary<string, byte[]> Files)? Compile(
-        HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics, CancellationToken cancellation)
+    private static (ModelFile Model, IReadOnlyDictionary<string, byte[]> Files, string Summary, IReadOnlyList<TrialRecord> Trials)? Compile(
+        HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files, CompileRequest request, DiagnosticBag diagnostics, CancellationToken cancellation)
     {
         var data = DataLoader.Load(spec, files, diagnostics);
         if (data is null) return null;
@@ -108,48 +137,14 @@ public static class Compilation
         var (fit, validation) = SplitValidation(data.Train, spec);
         var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
         var costModel = CostModel.For(spec.Platform.Target)!;
-        var candidates = new List<Candidate>();
-        foreach (var algorithm in spec.Algorithms)
-        {
-            var family = ModelFamilies.Find(algorithm)!;
-            var result = family.Train(set, spec.Settings[algorithm], spec.Seed, cancellation);
-            cancellation.ThrowIfCancellationRequested();
-            var trained = new ModelFile
-            {
-                Name = spec.Name,
-                SpecFile = Path.GetFileName(spec.SpecPath),
-                CompilerVersion = Version,
-                Algorithm = algorithm,
-                Features = data.Features.ToEquatableArray(),
-                Classes = data.Classes.ToEquatableArray(),
-                Model = result.Model,
-            };
-            var figures = costModel.Estimate(trained, spec.Platform);
-            trained = trained with { Platform = new PlatformInfo { Target = spec.Platform.Target, Resources = figures.ToEquatableArray() } };
-            int classes = data.Classes.Count;
-            candidates.Add(new Candidate(
-                trained,
-                Metrics.Compute(validation.Classes, result.FloatValidation, classes),
-                Candidate.Evaluate(trained, validation),
-                Metrics.Compute(data.Test.Classes, result.FloatTest, classes),
-                Candidate.Evaluate(trained, data.Test),
-                figures));
-        }
-
-        // The test set only reports: the choice is made on the validation rows, among feasible models.
-        var chosen = candidates.Where(c => c.Feasible)
-            .OrderByDescending(c => objective.Of(c.FixedValidation))
-            .FirstOrDefault();
-        if (chosen is null)
-        {
-            foreach (var candidate in candidates)
-                foreach (var figure in candidate.Figures.Where(f => !f.Fits))
-                {
-                    string budget = (figure.AtLeast ? "at least " : "at most ") + $"{figure.Budget} {figure.Unit}";
-                    diagnostics.Report(DiagnosticCatalog.OverBudget, spec.Platform.TargetLocation, $"{spec.Platform.Target} ({candidate.Algorithm})", figure.Name, $"{figure.Value} {figure.Unit}", budget);
-                }
-            return null;
-        }
+        var store = request.CacheFolder is null ? null : new TrialStore(request.CacheFolder, TrialContext(spec, text, files));
+        var runner = new TrialRunner(spec, data, set, costModel, store);
+        var explorer = new Explorer(spec, data, set, objective, runner, store, DataHash(spec, files), request);
+        var exploration = explorer.Run(diagnostics, cancellation);
+        store?.Prune();
+        if (exploration is null) return null;
+        var chosen = exploration.Chosen.Outcome.Candidate;
+        var candidates = exploration.Trials.Select(t => t.Outcome.Candidate).ToList();
 
         if (spec.Minimum is double minimum && objective.Of(chosen.FixedTest) < minimum)
         {
@@ -165,10 +160,24 @@ public static class Compilation
             [ModelFileName] = new GeneratedFile(ModelFileName, ModelFileJson.Serialize(model)).Bytes,
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
-            foreach (var file in emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
-        var report = ReportEmitter.Emit(model, new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList()));
-        outputs[report.RelativePath] = report.Bytes;
-        return (model, outputs);
+            foreach (var file in emitter is IVectorEmitter v ? v.Emit(model, VectorRows.From(data.Test)) : emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
+        var facts = new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList())
+        {
+            Exploration = exploration,
+            TestConfusion = Confusion(model, data.Test),
+        };
+        foreach (var report in ReportEmitter.EmitAll(model, facts)) outputs[report.RelativePath] = report.Bytes;
+        return (model, outputs, exploration.Summary(objective), exploration.Trials);
+    }
+
+    /// <summary>[true class][predicted class] counts of the integer model (the reference interpreter) on the rows.</summary>
+    private static IReadOnlyList<IReadOnlyList<int>> Confusion(ModelFile model, Dataset rows)
+    {
+        int classes = model.Classes.Count;
+        var counts = new int[classes][];
+        for (int c = 0; c < classes; c++) counts[c] = new int[classes];
+        for (int r = 0; r < rows.Rows; r++) counts[rows.Classes[r]][Homunculus.Model.Interpretation.ReferenceInterpreter.Predict(model, rows.Row(r))]++;
+        return counts;
     }
 
     private static string Round(double value) => value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
@@ -251,7 +260,29 @@ public static class Compilation
     }
 
     /// <summary>Normalized spec (no comments, no formatting, no data paths) + data bytes + compiler identity.</summary>
-    private static string CacheKey(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files)
+    /// <summary>What trained models depend on: the compiler, the .hspec without the settings that only steer the
+    /// search or judge its results (search, model, algorithms, platform, objective), and the data bytes.</summary>
+    private static string TrialContext(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files)
+    {
+        var json = HSpecParser.LoadJson(text, out _)!;
+        foreach (var name in new[] { "$schema", "search", "model", "algorithms", "platform", "objective" }) json.Remove(name);
+        if (json["data"] is JObject data)
+        {
+            data.Remove("train");
+            data.Remove("test");
+        }
+        return ContentCache.Key(new[] { "trials", Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None), DataHash(spec, files) });
+    }
+
+    /// <summary>The hash of the data files (train in order, then test), as the lock file records it.</summary>
+    public static string DataHash(HSpec spec, IReadOnlyDictionary<string, byte[]> files)
+    {
+        var parts = spec.Data.Train.Select(p => "train:" + ContentCache.Hash(files[p.FullPath])).ToList();
+        if (spec.Data.Test is { } test) parts.Add("test:" + ContentCache.Hash(files[test.FullPath]));
+        return ContentCache.Key(parts);
+    }
+
+    private static string CacheKey(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files, string? lockText)
     {
         var json = HSpecParser.LoadJson(text, out _)!;
         json.Remove("$schema");
@@ -263,6 +294,7 @@ public static class Compilation
         var parts = new List<string> { Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None) };
         parts.AddRange(spec.Data.Train.Select(p => "train:" + ContentCache.Hash(files[p.FullPath])));
         if (spec.Data.Test is { } test) parts.Add("test:" + ContentCache.Hash(files[test.FullPath]));
+        if (lockText is not null) parts.Add("lock:" + lockText.Replace("\r\n", "\n"));
         return ContentCache.Key(parts);
     }
 

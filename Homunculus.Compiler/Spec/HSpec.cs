@@ -25,6 +25,32 @@ public sealed record HSpec
     public required IReadOnlyDictionary<string, object> Settings { get; init; }
     public required PlatformSpec Platform { get; init; }
     public required int Seed { get; init; }
+    /// <summary>The design-space search settings; null: each algorithm is trained once with its settings (docs/search.md).</summary>
+    public SearchSpec? Search { get; init; }
+    /// <summary>Per algorithm, whether "model.&lt;name&gt;" was written (with a search, those settings are tried first).</summary>
+    public IReadOnlySet<string> ExplicitSettings { get; init; } = new HashSet<string>();
+}
+
+/// <summary>.hspec "search": budgets of the design-space exploration.</summary>
+public sealed record SearchSpec
+{
+    public const int DefaultTrials = 24;
+
+    /// <summary>Trained candidates (candidates the structural estimate rules out before training do not count).</summary>
+    public int Trials { get; init; } = DefaultTrials;
+    /// <summary>Random candidates before the surrogate model takes over; null: a quarter of the trials, at least 4.</summary>
+    public int? InitialTrials { get; init; }
+    /// <summary>Wall-clock limit; the search stops after the batch running when it is reached (results then depend on machine speed).</summary>
+    public double? TimeLimitSeconds { get; init; }
+    /// <summary>Trials trained at once; null: one per processor core. Never changes the results.</summary>
+    public int? Parallel { get; init; }
+    /// <summary>Seed of the search's random choices; null: the .hspec's seed.</summary>
+    public int? Seed { get; init; }
+    /// <summary>Whether the number of features (the k most informative) is a dimension of the search.</summary>
+    public bool FeatureSelection { get; init; } = true;
+    public required SourceLocation Location { get; init; }
+
+    public int InitialTrialsOrDefault => InitialTrials ?? Math.Max(4, Trials / 4);
 }
 
 /// <summary>A path as written and resolved against the .hspec's folder, with where it was written.</summary>

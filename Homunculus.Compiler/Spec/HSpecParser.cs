@@ -20,7 +20,8 @@ public sealed class HSpecParser
     public static readonly IReadOnlyList<string> Objectives = new[] { "accuracy", "f1", "macro-f1", "weighted-f1" };
     public static readonly IReadOnlyList<string> Targets = new[] { "bmv2", "taurus", "tofino" };
 
-    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed" };
+    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search" };
+    private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
     private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing" };
     private static readonly string[] ObjectiveProperties = { "metric", "minimum", "belowMinimum" };
@@ -97,6 +98,7 @@ public sealed class HSpecParser
         var settings = ParseModel(root, algorithms);
         var platform = platformToken is null ? null : ParsePlatform(platformToken);
         int seed = _r.Integer(root, "seed", 0, int.MaxValue) ?? 42;
+        var search = ParseSearch(root);
 
         if (_diagnostics.HasErrors || data is null || platform is null || nameToken is null) return null;
         return new HSpec
@@ -114,6 +116,30 @@ public sealed class HSpecParser
             Settings = settings,
             Platform = platform,
             Seed = seed,
+            Search = search,
+            ExplicitSettings = root["model"] is JObject written ? written.Properties().Select(p => p.Name).ToHashSet() : new HashSet<string>(),
+        };
+    }
+
+    /// <summary>"search": {"trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection"}; absent: no search.</summary>
+    private SearchSpec? ParseSearch(JObject root)
+    {
+        if (root["search"] is not { } token) return null;
+        if (token is not JObject obj)
+        {
+            _r.WrongType(token, "search", "an object");
+            return null;
+        }
+        _r.CheckProperties(obj, SearchProperties, "search.");
+        return new SearchSpec
+        {
+            Trials = _r.Integer(obj, "trials", 1, 100_000, "search.") ?? SearchSpec.DefaultTrials,
+            InitialTrials = _r.Integer(obj, "initialTrials", 1, 100_000, "search."),
+            TimeLimitSeconds = _r.Number(obj, "timeLimitSeconds", 1, 1e7, "search."),
+            Parallel = _r.Integer(obj, "parallel", 1, 1024, "search."),
+            Seed = _r.Integer(obj, "seed", 0, int.MaxValue, "search."),
+            FeatureSelection = _r.Boolean(obj, "featureSelection", "search.") ?? true,
+            Location = _r.Loc(obj),
         };
     }
 

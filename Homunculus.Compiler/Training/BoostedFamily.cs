@@ -32,6 +32,14 @@ public sealed class BoostedFamily : IModelFamily
 {
     public string Name => "boosted";
 
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("trees", 4, 100, log: true),
+        Search.Dimension.Int("leaves", 2, 32, log: true),
+        Search.Dimension.Real("learningRate", 0.02, 0.5, log: true),
+        Search.Dimension.Int("minLeaf", 1, 64, log: true),
+    };
+
     public object ReadSettings(JObject? settings, SpecReader reader)
     {
         var defaults = new BoostedSettings();

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Homunculus.Compiler.Data;
+using Homunculus.Compiler.Search;
 using Homunculus.Compiler.Spec;
 using Homunculus.Model.Ir;
 using Newtonsoft.Json.Linq;
@@ -34,6 +35,25 @@ public interface IModelFamily
     object ReadSettings(JObject? settings, SpecReader reader);
 
     FamilyResult Train(TrainingSet data, object settings, int seed, CancellationToken cancellation);
+
+    /// <summary>
+    /// The family's hyperparameters for the design-space search, each with its documented range
+    /// (docs/search.md). Empty: the family is only trained with its fixed settings.
+    /// </summary>
+    IReadOnlyList<Dimension> Space => [];
+
+    /// <summary>The settings (as "model.&lt;Name&gt;" JSON, read back through <see cref="ReadSettings"/>) at a point of <see cref="Space"/>.</summary>
+    JObject SettingsAt(IReadOnlyList<double> point) => FamilySpaces.Direct(Space, point);
+
+    /// <summary>The point of <see cref="Space"/> nearest to settings (for the search's surrogate model).</summary>
+    double[] PointOf(JObject settings) => FamilySpaces.PointOf(Space, settings);
+
+    /// <summary>
+    /// The model's shape without trained values (zero weights), when the settings alone determine it: the
+    /// search asks the cost model about it before training and skips hopeless candidates. Null: unknown
+    /// before training (trees).
+    /// </summary>
+    ModelNode? Skeleton(IReadOnlyList<FeatureEncoding> features, int classes, object settings) => null;
 }
 
 /// <summary>Every family the compiler knows, in one place.</summary>

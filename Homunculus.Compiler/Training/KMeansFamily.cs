@@ -29,6 +29,20 @@ public sealed class KMeansFamily : IModelFamily
 
     public string Name => "kmeans";
 
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("clusters", 2, 32, log: true),
+        Search.Dimension.Int("iterations", 10, 200, log: true),
+    };
+
+    /// <summary>One output per cluster (at most one per training row; the shape does not depend on that bound in practice).</summary>
+    public ModelNode? Skeleton(IReadOnlyList<FeatureEncoding> features, int classes, object settings)
+    {
+        var spec = (KMeansSettings)settings;
+        int k = spec.Clusters ?? Math.Min(MaxClusters, ClustersPerClass * classes);
+        return MlpFamily.SkeletonOf(MlpFamily.InputLayout(features), new[] { k }, new int[k]);
+    }
+
     public object ReadSettings(JObject? settings, SpecReader reader)
     {
         var defaults = new KMeansSettings(null, 100);

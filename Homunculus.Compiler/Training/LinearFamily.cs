@@ -33,6 +33,16 @@ public sealed class LinearFamily : IModelFamily
 
     public string Name => _svm ? "svm" : "logistic";
 
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("iterations", 5, 200, log: true),
+        Search.Dimension.Real("regularization", 1e-7, 1e-1, log: true),
+    };
+
+    /// <summary>One score per class (two classes: output 0 is the constant 0).</summary>
+    public ModelNode? Skeleton(IReadOnlyList<FeatureEncoding> features, int classes, object settings) =>
+        MlpFamily.SkeletonOf(MlpFamily.InputLayout(features), new[] { classes });
+
     public LinearSettings Defaults => _svm ? new LinearSettings(20, 1e-3) : new LinearSettings(30, 1e-4);
 
     public object ReadSettings(JObject? settings, SpecReader reader)

@@ -52,6 +52,79 @@ public sealed class MlpFamily : IModelFamily
         };
     }
 
+    /// <summary>Most hidden layers and neurons per layer the search tries (fixed settings allow more).</summary>
+    public const int SearchLayers = 6, SearchNeurons = 32;
+
+    /// <summary>layers, then the width of each possible layer (only the first "layers" are used), learning rate, batch size, epochs.</summary>
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("layers", 1, SearchLayers),
+    }.Concat(Enumerable.Range(1, SearchLayers).Select(i => Search.Dimension.Int("hidden" + i, 1, SearchNeurons)))
+     .Concat(new[]
+    {
+        Search.Dimension.Real("learningRate", 1e-4, 3e-2, log: true),
+        Search.Dimension.Choice("batchSize", 32, 64, 128, 256),
+        Search.Dimension.Int("epochs", 5, 40),
+    }).ToList();
+
+    public JObject SettingsAt(IReadOnlyList<double> point)
+    {
+        int layers = (int)Space[0].Snap(point[0]);
+        var hidden = new JArray(Enumerable.Range(1, layers).Select(i => (long)Space[i].Snap(point[i])));
+        return new JObject
+        {
+            ["hidden"] = hidden,
+            ["learningRate"] = Search.FamilySpaces.Value(Space[SearchLayers + 1], point[SearchLayers + 1]),
+            ["batchSize"] = Search.FamilySpaces.Value(Space[SearchLayers + 2], point[SearchLayers + 2]),
+            ["epochs"] = Search.FamilySpaces.Value(Space[SearchLayers + 3], point[SearchLayers + 3]),
+        };
+    }
+
+    public double[] PointOf(JObject settings)
+    {
+        var point = Search.FamilySpaces.PointOf(Space, settings);
+        if (settings["hidden"] is JArray hidden && hidden.Count > 0)
+        {
+            point[0] = Space[0].Snap(hidden.Count);
+            for (int i = 0; i < Math.Min(hidden.Count, SearchLayers); i++)
+                if (hidden[i].Type == JTokenType.Integer) point[1 + i] = Space[1 + i].Snap((double)hidden[i]);
+        }
+        return point;
+    }
+
+    public ModelNode? Skeleton(IReadOnlyList<FeatureEncoding> features, int classes, object settings)
+    {
+        var spec = (MlpSettings)settings;
+        return SkeletonOf(InputLayout(features), spec.Hidden.Append(classes).ToList());
+    }
+
+    /// <summary>A network of the given layer widths with zero weights: what the cost models need before training.</summary>
+    public static MlpModel SkeletonOf(IReadOnlyList<MlpInput> inputs, IReadOnlyList<int> widths, IReadOnlyList<int>? outputClasses = null)
+    {
+        var layers = new List<DenseLayer>();
+        int previous = inputs.Count;
+        for (int l = 0; l < widths.Count; l++)
+        {
+            bool last = l == widths.Count - 1;
+            layers.Add(new DenseLayer
+            {
+                Inputs = previous,
+                Outputs = widths[l],
+                Weights = new int[previous * widths[l]].ToEquatableArray(),
+                Biases = new int[widths[l]].ToEquatableArray(),
+                Activation = last ? Activation.None : Activation.Relu,
+                ClampMax = last ? 0 : 255,
+            });
+            previous = widths[l];
+        }
+        return new MlpModel
+        {
+            Inputs = inputs.ToEquatableArray(),
+            Layers = layers.ToEquatableArray(),
+            OutputClasses = (outputClasses ?? []).ToEquatableArray(),
+        };
+    }
+
     /// <summary>Encoded values up to this pass to the network as they are; wider ones are companded.</summary>
     public const int IdentityLimit = 255;
 

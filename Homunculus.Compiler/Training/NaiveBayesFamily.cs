@@ -25,6 +25,15 @@ public sealed class NaiveBayesFamily : IModelFamily
 {
     public string Name => "naive-bayes";
 
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Real("varianceSmoothing", 1e-5, 1, log: true),
+        Search.Dimension.Real("categorySmoothing", 0.01, 10, log: true),
+    };
+
+    public ModelNode? Skeleton(IReadOnlyList<FeatureEncoding> features, int classes, object settings) =>
+        MlpFamily.SkeletonOf(InputLayout(features), new[] { classes });
+
     public object ReadSettings(JObject? settings, SpecReader reader)
     {
         var defaults = new NaiveBayesSettings(0.01, 1.0);

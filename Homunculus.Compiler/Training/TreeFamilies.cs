@@ -26,6 +26,13 @@ public sealed class TreeFamily : IModelFamily
 {
     public string Name => "tree";
 
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("depth", 1, 16),
+        Search.Dimension.Int("minLeaf", 1, 64, log: true),
+        Search.Dimension.Int("maxLeaves", 2, 256, log: true),
+    };
+
     public object ReadSettings(JObject? settings, SpecReader reader)
     {
         var defaults = new TreeSettings();
@@ -73,6 +80,14 @@ public sealed record ForestSettings
 public sealed class ForestFamily : IModelFamily
 {
     public string Name => "forest";
+
+    public IReadOnlyList<Search.Dimension> Space { get; } = new[]
+    {
+        Search.Dimension.Int("trees", 1, 40, log: true),
+        Search.Dimension.Int("depth", 2, 12),
+        Search.Dimension.Real("featureFraction", 0.2, 1.0),
+        Search.Dimension.Int("minLeaf", 1, 32, log: true),
+    };
 
     public object ReadSettings(JObject? settings, SpecReader reader)
     {

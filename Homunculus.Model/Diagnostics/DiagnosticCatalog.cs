@@ -52,6 +52,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor AlgorithmNotOnTarget = Error("HMC2004", "Algorithm cannot run on target", "algorithm '{0}' cannot run on {1}: {2}");
         public static readonly DiagnosticDescriptor BelowMinimumError = Error("HMC2005", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
         public static readonly DiagnosticDescriptor BelowMinimumWarning = Warning("HMC2006", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
+        public static readonly DiagnosticDescriptor NoFeasibleModel = Error("HMC2007", "No feasible model", "no candidate fits {0}: {1} trials trained, {2} skipped before training; closest: {3}");
 
         // HMC8xxx: the build integration (task, generator).
         public static readonly DiagnosticDescriptor ModelFileMissing = Warning("HMC8001", "Model file missing", "the model file {0} does not exist yet; build the project to compile {1}");
@@ -60,6 +61,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor CompilerFailed = Error("HMC8003", "Compiler failed", "the Homunculus compiler exited with code {0} without reporting an error ({1}); build with -v:n to see its full output");
         public static readonly DiagnosticDescriptor CompilerNotFound = Error("HMC8004", "Compiler not found", "the Homunculus compiler was not found at '{0}'; check HomunculusCompilerPath or restore the Homunculus.Sdk package again");
         public static readonly DiagnosticDescriptor DotnetNotFound = Error("HMC8005", "dotnet host not found", "cannot find the dotnet host to run the Homunculus compiler: DOTNET_HOST_PATH is not set and 'dotnet' is not on PATH");
+        public static readonly DiagnosticDescriptor ModelFileNotBuilt = Error("HMC8006", "Model file missing after the build", "the model file {0} does not exist, so {1} has no C# stub; the build did not compile the .hspec (HomunculusSkipCompile=true?)");
 
         // HMC9xxx: the compiler itself.
         public static readonly DiagnosticDescriptor InternalError = Error("HMC9001", "Internal compiler error", "internal compiler error: {0} (details in {1})");

@@ -77,14 +77,16 @@ namespace Homunculus.Generators.Tests
         }
 
         [Fact]
-        public void Missing_model_text_is_warning_HMC8001_without_source()
+        public void Missing_model_text_in_a_real_build_is_error_HMC8006_without_source()
         {
+            // No build_property.DesignTimeBuild: a real build, which should have compiled the .hspec.
+            // (Design-time builds: HMC8001 and a placeholder, PlaceholderStubTests.)
             var result = GeneratorHarness.Run(null);
             Assert.Null(result.Exception);
             Assert.Empty(result.GeneratedSources);
             var diagnostic = Assert.Single(result.Diagnostics);
-            Assert.Equal("HMC8001", diagnostic.Id);
-            Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+            Assert.Equal("HMC8006", diagnostic.Id);
+            Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
             string message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
             Assert.Contains("/obj/homunculus/model.json", message, StringComparison.Ordinal);
             Assert.Contains(GeneratorHarness.SpecPath, message, StringComparison.Ordinal);

@@ -105,6 +105,127 @@ public sealed class TemplateEndToEndTests : IClassFixture<PackedSdkFixture>
         Assert.DoesNotContain("Exception", build.Output);
     }
 
+    [Fact]
+    public void Missing_training_data_is_one_HMC1001_error_at_the_hspec()
+    {
+        var project = _sdk.NewProject("MissingData");
+        var spec = Path.Combine(project, "anomaly.hspec");
+        var lines = File.ReadAllLines(spec);
+        var trainLine = Array.FindIndex(lines, l => l.Contains("\"train\": \"data/train.csv\""));
+        Assert.True(trainLine >= 0, "the template's .hspec changed shape");
+        lines[trainLine] = lines[trainLine].Replace("data/train.csv", "data/no-such-file.csv");
+        File.WriteAllLines(spec, lines);
+
+        var build = Build(project);
+        Assert.True(build.ExitCode != 0, build.ToString());
+        // path(line,col): error HMC1001: ..., at the "train" value.
+        var error = Regex.Match(build.Output, @"(?<path>\S*anomaly\.hspec)\((?<line>\d+),(?<column>\d+)\): error HMC1001: (?<message>[^\r\n]*)");
+        Assert.True(error.Success, build.ToString());
+        Assert.Equal(Path.GetFullPath(spec), Path.GetFullPath(error.Groups["path"].Value));
+        Assert.Equal(trainLine + 1, int.Parse(error.Groups["line"].Value, CultureInfo.InvariantCulture));
+        Assert.True(int.Parse(error.Groups["column"].Value, CultureInfo.InvariantCulture) >= 1);
+        Assert.Contains("no-such-file.csv", error.Groups["message"].Value);
+        AssertOnlyCompilerErrors(build);
+    }
+
+    [Fact]
+    public void Non_numeric_value_in_a_numeric_column_is_HMC1004_at_the_data_file()
+    {
+        var project = _sdk.NewProject("BadNumber");
+        var data = Path.Combine(project, "data", "train.csv");
+        var lines = File.ReadAllLines(data);
+        // src_bytes (5th column, numeric in every row); not the first row, whose value decides the type.
+        const int row = 9;
+        var fields = lines[row].Split(',');
+        fields[4] = "lots";
+        lines[row] = string.Join(",", fields);
+        int column = string.Join(",", fields.Take(4)).Length + 2;
+        File.WriteAllLines(data, lines);
+
+        var build = Build(project);
+        Assert.True(build.ExitCode != 0, build.ToString());
+        var error = Regex.Match(build.Output, @"(?<path>\S*train\.csv)\((?<line>\d+),(?<column>\d+)\): error HMC1004: (?<message>[^\r\n]*)");
+        Assert.True(error.Success, build.ToString());
+        Assert.Equal(Path.GetFullPath(data), Path.GetFullPath(error.Groups["path"].Value));
+        Assert.Equal(row + 1, int.Parse(error.Groups["line"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(column, int.Parse(error.Groups["column"].Value, CultureInfo.InvariantCulture));
+        Assert.Contains("'src_bytes'", error.Groups["message"].Value);
+        Assert.Contains("'lots'", error.Groups["message"].Value);
+        AssertOnlyCompilerErrors(build);
+    }
+
+    [Fact]
+    public void Design_time_build_before_any_full_build_compiles_against_the_placeholder()
+    {
+        var project = _sdk.NewProject("DesignTime");
+        // Code written against the stub's types (the template's Program.cs uses Parse, Predict, TryGetClass too).
+        File.WriteAllText(Path.Combine(project, "Usage.cs"), """
+            namespace DesignTime;
+
+            internal static class Usage
+            {
+                internal static AnomalyDetector.Class Classify()
+                {
+                    var row = new AnomalyDetector.Features
+                    {
+                        Duration = 0,   // long or double: the type of an undeclared feature comes from the data
+                        SrcBytes = 0,
+                        ProtocolType = AnomalyDetector.ProtocolType.Unknown,
+                    };
+                    return AnomalyDetector.FeatureCount == AnomalyDetector.FeatureNames.Length
+                        ? AnomalyDetector.Predict(in row)
+                        : AnomalyDetector.Class.Attack;
+                }
+            }
+            """);
+        var generated = Path.Combine(project, "obj", "Debug", "net10.0", "generated", "Homunculus.Generators", "Homunculus.Generators.ModelStubGenerator", "AnomalyDetector.g.cs");
+
+        // Microsoft.Managed.Core.targets does not create the generated-files folder in design-time builds.
+        Directory.CreateDirectory(Path.Combine(project, "obj", "Debug", "net10.0", "generated"));
+
+        // What an IDE does (DesignTimeBuild=true): never runs the compiler, yet the types exist.
+        var designTime = Build(project, "-p:DesignTimeBuild=true", "-p:EmitCompilerGeneratedFiles=true");
+        Assert.True(designTime.ExitCode == 0, designTime.ToString());
+        Assert.False(Directory.Exists(Path.Combine(project, OutputFolder, "anomaly")), "a design-time build ran the compiler\n" + designTime);
+        Assert.False(File.Exists(Path.Combine(project, OutputFolder, "anomaly.stamp")), "a design-time build ran the compiler\n" + designTime);
+        Assert.True(File.Exists(generated), "no stub was generated\n" + designTime);
+        var placeholder = File.ReadAllText(generated);
+        Assert.Contains("PLACEHOLDER", placeholder);
+        Assert.Contains("public double SrcBytes;", placeholder);  // undeclared in the .hspec: double until built
+        Assert.Contains("public Service Service;", placeholder);  // declared categorical
+        Assert.Contains("public enum ProtocolType", placeholder);
+        Assert.Contains("warning HMC8001", designTime.Output);   // the model file does not exist yet
+        Assert.DoesNotContain(": error ", designTime.Output);
+        // The design-time build kept its generated editorconfig apart from the real build's.
+        var editorConfigs = Directory.GetFiles(Path.Combine(project, "obj", "Debug", "net10.0"), "*.editorconfig");
+        var designTimeConfig = Assert.Single(editorConfigs, f => f.EndsWith(".DesignTime.GeneratedMSBuildEditorConfig.editorconfig", StringComparison.Ordinal));
+        Assert.Contains("build_property.DesignTimeBuild = true", File.ReadAllText(designTimeConfig));
+
+        // The first full build compiles the .hspec; the trained stub replaces the placeholder.
+        var build = Build(project, "--no-restore", "-p:EmitCompilerGeneratedFiles=true");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(File.Exists(Path.Combine(project, OutputFolder, "anomaly", "model.json")), build.ToString());
+        var stub = File.ReadAllText(generated);
+        Assert.DoesNotContain("PLACEHOLDER", stub);
+        Assert.Contains("Inference stub of the Homunculus model 'AnomalyDetector'", stub);
+        Assert.DoesNotContain("HMC8001", build.Output);
+        Assert.DoesNotContain("HMC8006", build.Output);
+        var realConfig = Assert.Single(Directory.GetFiles(Path.Combine(project, "obj", "Debug", "net10.0"), "*.editorconfig"), f => !f.Contains(".DesignTime.", StringComparison.Ordinal));
+        Assert.DoesNotContain("build_property.DesignTimeBuild = true", File.ReadAllText(realConfig));
+    }
+
+    /// <summary>The compiler's own errors only: no generic task error, no generator error, no stack trace.</summary>
+    private static void AssertOnlyCompilerErrors(CommandResult build)
+    {
+        Assert.DoesNotContain("MSB6006", build.Output);
+        Assert.DoesNotContain("HMC8003", build.Output);
+        Assert.DoesNotContain("HMC8006", build.Output);
+        Assert.DoesNotContain("HMC9001", build.Output);
+        Assert.DoesNotContain("error CS", build.Output);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S+\(", build.Output);
+        Assert.DoesNotContain("Exception", build.Output);
+    }
+
     private CommandResult Build(string project, params string[] extra) =>
         _sdk.Dotnet(project, new[] { "build", "-tl:off" }.Concat(extra).ToArray());
 

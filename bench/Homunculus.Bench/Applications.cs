@@ -1,0 +1,99 @@
+using Newtonsoft.Json.Linq;
+
+namespace Homunculus.Bench;
+
+/// <summary>
+/// The applications of the quality and search suites: data, features, classes, objective and the
+/// platform with its constraints, identical for every row of an application (only the algorithm and
+/// its settings change).
+/// </summary>
+public sealed record Application(string Id, string Title, string DataNote, Func<JObject> BaseSpec, Baseline Baseline);
+
+/// <summary>The hand-tuned model a row compares against: a fixed family and settings.</summary>
+public sealed record Baseline(string Label, string Algorithm, JObject Settings);
+
+public static class Applications
+{
+    public static readonly string[] NslKddColumns =
+    {
+        "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land", "wrong_fragment", "urgent", "hot",
+        "num_failed_logins", "logged_in", "num_compromised", "root_shell", "su_attempted", "num_root", "num_file_creations",
+        "num_shells", "num_access_files", "num_outbound_cmds", "is_host_login", "is_guest_login", "count", "srv_count",
+        "serror_rate", "srv_serror_rate", "rerror_rate", "srv_rerror_rate", "same_srv_rate", "diff_srv_rate",
+        "srv_diff_host_rate", "dst_host_count", "dst_host_srv_count", "dst_host_same_srv_rate", "dst_host_diff_srv_rate",
+        "dst_host_same_src_port_rate", "dst_host_srv_diff_host_rate", "dst_host_serror_rate", "dst_host_srv_serror_rate",
+        "dst_host_rerror_rate", "dst_host_srv_rerror_rate", "label", "difficulty",
+    };
+
+    public static readonly string[] IscxFeatures =
+    {
+        "duration", "total_fiat", "total_biat", "min_fiat", "min_biat", "max_fiat", "max_biat", "mean_fiat", "mean_biat",
+        "flowPktsPerSecond", "flowBytesPerSecond", "min_flowiat", "max_flowiat", "mean_flowiat", "std_flowiat",
+        "min_active", "mean_active", "max_active", "std_active", "min_idle", "mean_idle", "max_idle", "std_idle",
+    };
+
+    /// <summary>Taurus 12 x 10 grid at line rate (1 GPkt/s), 500 ns: the platform of every row.</summary>
+    public static JObject TaurusPlatform() => JObject.Parse("""
+        { "target": "taurus", "resources": { "rows": 12, "cols": 10 }, "throughputGpps": 1, "latencyNs": 500 }
+        """);
+
+    public static Application AnomalyDetection { get; } = new(
+        "nsl-kdd",
+        "Anomaly detection, NSL-KDD",
+        "train KDDTrain+_20Percent (25,192 rows; 20% of it is the validation split), test KDDTest+ (22,544 rows); the 7 Taurus features (duration, protocol_type, service, src_bytes, dst_bytes, wrong_fragment, urgent); classes normal / attack",
+        () => new JObject
+        {
+            ["name"] = "AnomalyDetector",
+            ["data"] = new JObject
+            {
+                ["train"] = Path.Combine(Repo.Root, "samples/AnomalyDetection/data/nsl-kdd-train.csv"),
+                ["test"] = Path.Combine(Repo.Root, "samples/AnomalyDetection/data/nsl-kdd-test.csv"),
+                ["hasHeader"] = false,
+                ["columns"] = new JArray(NslKddColumns),
+                ["label"] = "label",
+                ["classes"] = JObject.Parse("""{ "normal": ["normal"], "attack": "*" }"""),
+            },
+            ["features"] = JArray.Parse("""
+                ["duration", { "name": "protocol_type", "type": "categorical" }, { "name": "service", "type": "categorical" },
+                 "src_bytes", "dst_bytes", "wrong_fragment", "urgent"]
+                """),
+            ["objective"] = "weighted-f1",
+            ["platform"] = TaurusPlatform(),
+        },
+        // The Taurus work's hand-tuned network (docs: /work/shared/notes/anchors.md): DNN 12-6-3,
+        // Adam 1e-3, 30 epochs, batch 1024.
+        new Baseline("hand-tuned Taurus DNN 12-6-3 (Adam 1e-3, 30 epochs, batch 1024)", "dnn",
+            JObject.Parse("""{ "hidden": [12, 6, 3], "learningRate": 0.001, "epochs": 30, "batchSize": 1024 }""")));
+
+    public static Application TrafficClassification { get; } = new(
+        "iscx-vpn",
+        "Traffic classification, ISCX VPN-nonVPN (15 s windows)",
+        "bench/data/iscx-vpn2016-15s.arff (18,758 rows); no test file: a stratified 20% holdout per seed is the test set, 20% of the rest the validation split; all 23 time-based flow features, -1 (missing) filled with 0; classes Non-VPN / VPN",
+        () => new JObject
+        {
+            ["name"] = "VpnClassifier",
+            ["data"] = new JObject
+            {
+                ["train"] = Path.Combine(Repo.Root, "bench/data/iscx-vpn2016-15s.arff"),
+                ["label"] = "class1",
+                ["missing"] = JObject.Parse("""{ "values": [-1], "policy": "fill", "fill": 0 }"""),
+            },
+            ["features"] = new JArray(IscxFeatures),
+            ["objective"] = "weighted-f1",
+            ["platform"] = TaurusPlatform(),
+        },
+        // The Homunculus work's hand-tuned botnet network shape: 4 x 10 neurons.
+        new Baseline("hand-tuned DNN 4 x 10", "dnn", JObject.Parse("""{ "hidden": [10, 10, 10, 10] }""")));
+
+    public static IReadOnlyList<Application> All { get; } = new[] { AnomalyDetection, TrafficClassification };
+
+    /// <summary>The application's .hspec with one algorithm and its settings (null: the family's defaults).</summary>
+    public static JObject Spec(Application app, string algorithm, JObject? settings, int seed)
+    {
+        var spec = app.BaseSpec();
+        spec["algorithms"] = new JArray(algorithm);
+        if (settings is { Count: > 0 }) spec["model"] = new JObject { [algorithm] = settings };
+        spec["seed"] = seed;
+        return spec;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+
+namespace Homunculus.Bench;
+
+/// <summary>
+/// Suite 2: best feasible validation score against trials spent, ours vs random search, per
+/// application; mean over the seeds at fixed checkpoints (table) and every trial (SVG plot).
+/// </summary>
+public static class SearchSuite
+{
+    public static int TrialBudget(RunContext context) => context.Quick ? 6 : 60;
+
+    public static int[] Checkpoints(int budget) =>
+        new[] { 1, 2, 5, 10, 20, 30, 40, 50, 60, 80, 100 }.Where(c => c <= budget).Append(budget).Distinct().ToArray();
+
+    public static SuiteResult Run(RunContext context)
+    {
+        int budget = TrialBudget(context);
+        int[] seeds = context.Quick ? new[] { 42 } : new[] { 42, 43, 44 };
+        var result = new SuiteResult
+        {
+            Title = "Search efficiency: best feasible validation score against trials",
+            Description =
+            {
+                $"Per application (the quality suite's .hspec with every family allowed, same Taurus constraints), a search of {budget} trials per seed ({string.Join(", ", seeds)}), ours (constrained BO) and random search with the same budget and design space. Cell: best validation objective (weighted F1) among the FEASIBLE trials so far, mean over seeds (\"-\" while no trial was feasible).",
+            },
+        };
+        var search = SearchHook.Available;
+        if (search is null) result.Pending = SearchHook.PendingReason;
+
+        foreach (var app in Applications.All)
+        {
+            var table = new Table($"{app.Title}: best feasible validation weighted F1 after n trials", "trials", "random search", "our search", "ours - random");
+            var curves = new Dictionary<SearchStrategy, double[]>();
+            if (search is not null)
+            {
+                string folder = context.NewTempFolder("search");
+                foreach (var strategy in new[] { SearchStrategy.Random, SearchStrategy.Ours })
+                {
+                    var runs = seeds.Select(seed => search.Run(new SearchRequest(app, strategy, budget, seed, folder))).ToList();
+                    curves[strategy] = Enumerable.Range(1, budget).Select(n => Mean(runs.Select(r => BestFeasible(r.Trials, n)))).ToArray();
+                }
+            }
+            foreach (int n in Checkpoints(budget))
+            {
+                if (search is null) { table.Add(n.ToString(CultureInfo.InvariantCulture), "pending", "pending", "-"); continue; }
+                double r = curves[SearchStrategy.Random][n - 1], o = curves[SearchStrategy.Ours][n - 1];
+                table.Add(n.ToString(CultureInfo.InvariantCulture), Fmt.F(r), Fmt.F(o), double.IsNaN(r) || double.IsNaN(o) ? "-" : (o - r).ToString("+0.0000;-0.0000;0.0000", Fmt.C));
+            }
+            if (search is not null)
+            {
+                string svg = $"search-{app.Id}.svg";
+                File.WriteAllText(Path.Combine(context.OutputFolder, svg), Plot(app.Title, curves));
+                table.Notes.Add($"Plot: [{svg}]({svg}).");
+                double last = curves[SearchStrategy.Ours][budget - 1] - curves[SearchStrategy.Random][budget - 1];
+                result.Headlines.Add(new Headline($"{app.Title}: best feasible validation F1 after {budget} trials, ours - random", last.ToString("+0.0000;-0.0000;0.0000", Fmt.C)));
+            }
+            result.Tables.Add(table);
+        }
+        return result;
+    }
+
+    private static double BestFeasible(IReadOnlyList<SearchTrial> trials, int n)
+    {
+        var feasible = trials.Take(n).Where(t => t.Feasible).Select(t => t.ValidationScore).ToList();
+        return feasible.Count == 0 ? double.NaN : feasible.Max();
+    }
+
+    private static double Mean(IEnumerable<double> values)
+    {
+        var list = values.Where(v => !double.IsNaN(v)).ToList();
+        return list.Count == 0 ? double.NaN : list.Average();
+    }
+
+    /// <summary>A small SVG line plot of the two curves (no plotting dependency).</summary>
+    private static string Plot(string title, IReadOnlyDictionary<SearchStrategy, double[]> curves)
+    {
+        const int W = 640, H = 400, L = 60, R = 20, T = 40, B = 50;
+        var all = curves.Values.SelectMany(c => c).Where(v => !double.IsNaN(v)).ToList();
+        double lo = all.Count > 0 ? all.Min() : 0, hi = all.Count > 0 ? all.Max() : 1;
+        if (hi - lo < 1e-6) { lo -= 0.01; hi += 0.01; }
+        int n = curves.Values.Max(c => c.Length);
+        string X(int i) => (L + (W - L - R) * (n <= 1 ? 0 : (double)i / (n - 1))).ToString("F1", Fmt.C);
+        string Y(double v) => (T + (H - T - B) * (1 - (v - lo) / (hi - lo))).ToString("F1", Fmt.C);
+        var sb = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        sb.Append($"<text x=\"{L}\" y=\"20\">{System.Security.SecurityElement.Escape(title)}: best feasible validation F1 vs trials</text>\n");
+        sb.Append($"<line x1=\"{L}\" y1=\"{H - B}\" x2=\"{W - R}\" y2=\"{H - B}\" stroke=\"black\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{H - B}\" stroke=\"black\"/>\n");
+        sb.Append($"<text x=\"{L}\" y=\"{H - B + 20}\">1</text><text x=\"{W - R - 20}\" y=\"{H - B + 20}\">{n}</text><text x=\"{W / 2}\" y=\"{H - 10}\">trials</text>\n");
+        sb.Append($"<text x=\"5\" y=\"{Y(hi)}\">{Fmt.F(hi)}</text><text x=\"5\" y=\"{Y(lo)}\">{Fmt.F(lo)}</text>\n");
+        foreach (var (strategy, color) in new[] { (SearchStrategy.Random, "gray"), (SearchStrategy.Ours, "blue") })
+        {
+            if (!curves.TryGetValue(strategy, out var c)) continue;
+            var points = c.Select((v, i) => (v, i)).Where(p => !double.IsNaN(p.v)).Select(p => $"{X(p.i)},{Y(p.v)}");
+            sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(" ", points)}\"/>\n");
+            sb.Append($"<text x=\"{W - R - 120}\" y=\"{(strategy == SearchStrategy.Ours ? H - B - 30 : H - B - 12)}\" fill=\"{color}\">{(strategy == SearchStrategy.Ours ? "ours (BO)" : "random")}</text>\n");
+        }
+        return sb.Append("</svg>\n").ToString();
+    }
+}

@@ -136,6 +136,7 @@ namespace Homunculus.Generators
                         if (Features[f].Kind == FeatureKind.Categorical) WriteParseCategory(f);
                     }
                     WriteParse();
+                    if (_model.ReadsPacketFields) new PacketFieldStub(_w, _model, _fields).Write();
                     WriteTryGetClass();
                     WriteEvaluate();
                     WriteHelpers();

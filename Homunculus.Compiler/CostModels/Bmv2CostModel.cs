@@ -38,9 +38,11 @@ public sealed class Bmv2CostModel : CostModel
         // Squared inputs (naive Bayes): one multiplication each per packet, computed once per feature value.
         multiplications += mlp.Inputs.Where(i => i.Transform == InputTransform.Square).Select(i => (i.Feature, i.Base)).Distinct().Count();
         double budget = Parameter(platform, "multiplications");
+        var multiplicationFigure = new ResourceFigure { Name = "multiplications per packet", Value = multiplications, Budget = double.IsInfinity(budget) ? null : budget, Unit = "" };
+        if (model.ReadsPacketFields) return new[] { multiplicationFigure };   // no feature header
         return new[]
         {
-            new ResourceFigure { Name = "multiplications per packet", Value = multiplications, Budget = double.IsInfinity(budget) ? null : budget, Unit = "" },
+            multiplicationFigure,
             new ResourceFigure { Name = "header bits", Value = model.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" },
         };
     }

@@ -54,10 +54,12 @@ public sealed class TofinoCostModel : CostModel
         if (lowering.Program is null || allocation is null)
         {
             if (lowering.Needed == 0) throw new NotSupportedException($"no Tofino lowering: {lowering.Problem}");
-            // The lowering itself is too large to build: name the table and the stage capacity it exceeds.
+            // The lowering itself cannot be built: report what it needed against the limit it broke (a range
+            // mark's width, a table's entries), so the candidate is infeasible and the message says why.
+            double budget = lowering.Limit > 0 ? Math.Min(lowering.Limit, (double)resources.SramBlocksPerStage * resources.SramBlockWords) : (double)resources.SramBlocksPerStage * resources.SramBlockWords;
             return new[]
             {
-                new ResourceFigure { Name = $"entries of one table ({lowering.Problem})", Value = lowering.Needed, Budget = (double)resources.SramBlocksPerStage * resources.SramBlockWords, Unit = "entries" },
+                new ResourceFigure { Name = $"largest element of the table mapping ({lowering.Problem})", Value = lowering.Needed, Budget = budget, Unit = "" },
             };
         }
         return Figures(lowering.Program, allocation, resources);

@@ -55,6 +55,7 @@ public static class DataLoader
 
     public static LoadedData? Load(HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
     {
+        if (spec.Data.Pcap is not null) return PcapLoader.Load(spec, files, diagnostics);
         var selected = spec.Features
             .Select(f => (f.Name, f.Location, DiagnosticCatalog.UnknownColumn))
             .Append((spec.Data.Label, spec.Data.LabelLocation, DiagnosticCatalog.MissingLabel))

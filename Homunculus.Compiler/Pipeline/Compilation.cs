@@ -215,6 +215,11 @@ public static class Compilation
     private static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)
     {
         var costModel = CostModel.For(spec.Platform.Target)!;
+        if (spec.Features.FirstOrDefault(f => f.Field is not null) is { } fieldFeature && spec.Platform.Target != "bmv2")
+        {
+            string reason = spec.Platform.Target == "tofino" ? Homunculus.Compiler.Emitters.Tna.TnaLowering.PacketFieldsReason : SpatialEmitter.PacketFieldsReason;
+            diagnostics.Report(DiagnosticCatalog.FeatureSourceNotOnTarget, fieldFeature.Location, fieldFeature.Name, fieldFeature.Field!, reason);
+        }
         foreach (var algorithm in spec.Algorithms)
         {
             if (costModel.CannotRun(algorithm) is { } reason)
@@ -279,6 +284,7 @@ public static class Compilation
     {
         var parts = spec.Data.Train.Select(p => "train:" + ContentCache.Hash(files[p.FullPath])).ToList();
         if (spec.Data.Test is { } test) parts.Add("test:" + ContentCache.Hash(files[test.FullPath]));
+        parts.AddRange(CaptureLabels(spec, files));
         return ContentCache.Key(parts);
     }
 
@@ -294,9 +300,16 @@ public static class Compilation
         var parts = new List<string> { Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None) };
         parts.AddRange(spec.Data.Train.Select(p => "train:" + ContentCache.Hash(files[p.FullPath])));
         if (spec.Data.Test is { } test) parts.Add("test:" + ContentCache.Hash(files[test.FullPath]));
+        parts.AddRange(CaptureLabels(spec, files));
         if (lockText is not null) parts.Add("lock:" + lockText.Replace("\r\n", "\n"));
         return ContentCache.Key(parts);
     }
+
+    /// <summary>Pcap programs: which capture (by content) has which label and filter, as labels can come from folder names, which the key leaves out.</summary>
+    private static IEnumerable<string> CaptureLabels(HSpec spec, IReadOnlyDictionary<string, byte[]> files) =>
+        spec.Data.Pcap is not { } pcap ? []
+            : pcap.Train.Select(c => $"capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}")
+                .Concat(pcap.Test.Select(c => $"test-capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}"));
 
     private static JToken Canonical(JToken token) => token switch
     {

@@ -171,7 +171,8 @@ public sealed class Explorer
             search.Seed ?? _spec.Seed,
             BatchSize,
             search.Parallel ?? Environment.ProcessorCount,
-            search.TimeLimitSeconds is double seconds ? TimeSpan.FromSeconds(seconds) : null);
+            search.TimeLimitSeconds is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+            search.Guided);
 
         var outcomes = new ConcurrentDictionary<string, TrialOutcome>(StringComparer.Ordinal);
         var failures = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);

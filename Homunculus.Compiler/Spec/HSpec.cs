@@ -48,7 +48,16 @@ public sealed record SearchSpec
     public int? Seed { get; init; }
     /// <summary>Whether the number of features (the k most informative) is a dimension of the search.</summary>
     public bool FeatureSelection { get; init; } = true;
+    /// <summary>"bayesian" (default): constrained Bayesian optimization; "random": every point after the fixed ones is a random sample (a baseline to compare with).</summary>
+    public string Strategy { get; init; } = BayesianStrategy;
     public required SourceLocation Location { get; init; }
+
+    public const string BayesianStrategy = "bayesian";
+    public const string RandomStrategy = "random";
+    public static readonly IReadOnlyList<string> Strategies = new[] { BayesianStrategy, RandomStrategy };
+
+    /// <summary>Whether a surrogate model proposes points (false: random search).</summary>
+    public bool Guided => Strategy != RandomStrategy;
 
     public int InitialTrialsOrDefault => InitialTrials ?? Math.Max(4, Trials / 4);
 }
@@ -60,6 +69,21 @@ public enum DataFormat
 {
     Csv,
     Arff,
+    /// <summary>Classic libpcap captures: one row per packet, features are packet fields (docs/packet-features.md).</summary>
+    Pcap,
+}
+
+/// <summary>One capture file of a pcap program, with its label and the source MAC its packets must carry (null: every packet).</summary>
+public sealed record PcapCapture(DataPath File, string Label, string? EthSrc, DataPath? EthSrcFile);
+
+/// <summary>.hspec "data" with "format": "pcap".</summary>
+public sealed record PcapData
+{
+    public required IReadOnlyList<PcapCapture> Train { get; init; }
+    /// <summary>Explicit test captures; empty: a holdout of the training captures.</summary>
+    public required IReadOnlyList<PcapCapture> Test { get; init; }
+    /// <summary>Hold out whole capture files (per label), not single packets: packets of one session never land on both sides.</summary>
+    public required bool HoldoutByFile { get; init; }
 }
 
 public enum MissingPolicy
@@ -117,6 +141,8 @@ public sealed record DataSpec
     /// <summary>The class whose F1 the "f1" objective measures (binary problems); null: the second class.</summary>
     public string? PositiveClass { get; init; }
     public SourceLocation? PositiveClassLocation { get; init; }
+    /// <summary>The captures of a pcap program (<see cref="Format"/> = Pcap); then <see cref="Train"/> lists every file read (captures and MAC files).</summary>
+    public PcapData? Pcap { get; init; }
 }
 
 public sealed record ClassSpec(string Name, IReadOnlyList<string> Labels, bool TakesOtherLabels, SourceLocation Location);
@@ -129,6 +155,8 @@ public sealed record FeatureSpec(string Name, FeatureKind? Kind, SourceLocation 
     public double? Min { get; init; }
     public double? Max { get; init; }
     public MissingValues Missing { get; init; } = MissingValues.Default;
+    /// <summary>The packet field the feature reads (docs/packet-features.md); null: a data column.</summary>
+    public string? Field { get; init; }
 }
 
 public sealed record PlatformSpec

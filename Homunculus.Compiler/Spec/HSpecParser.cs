@@ -21,9 +21,12 @@ public sealed class HSpecParser
     public static readonly IReadOnlyList<string> Targets = new[] { "bmv2", "taurus", "tofino" };
 
     private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search" };
-    private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection" };
+    private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
-    private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing" };
+    private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing", "field" };
+    private static readonly string[] PcapDataProperties = { "format", "train", "test", "labelFromFolder", "filter", "holdout", "holdoutBy", "validation", "classes", "positiveClass" };
+    private static readonly string[] PcapSourceProperties = { "files", "label", "filter" };
+    private static readonly string[] FilterProperties = { "ethSrc", "ethSrcFile" };
     private static readonly string[] ObjectiveProperties = { "metric", "minimum", "belowMinimum" };
     private static readonly string[] MissingProperties = { "values", "policy", "fill" };
     private static readonly string[] PlatformProperties = { "target", "resources", "throughputGpps", "latencyNs" };
@@ -32,6 +35,7 @@ public sealed class HSpecParser
     private readonly DiagnosticBag _diagnostics;
     private SpecReader _r = null!;
     private MissingValues _dataMissing = MissingValues.Default;
+    private bool _pcap;
 
     private HSpecParser(string path, DiagnosticBag diagnostics)
     {
@@ -121,7 +125,7 @@ public sealed class HSpecParser
         };
     }
 
-    /// <summary>"search": {"trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection"}; absent: no search.</summary>
+    /// <summary>"search": {"trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy"}; absent: no search.</summary>
     private SearchSpec? ParseSearch(JObject root)
     {
         if (root["search"] is not { } token) return null;
@@ -139,6 +143,7 @@ public sealed class HSpecParser
             Parallel = _r.Integer(obj, "parallel", 1, 1024, "search."),
             Seed = _r.Integer(obj, "seed", 0, int.MaxValue, "search."),
             FeatureSelection = _r.Boolean(obj, "featureSelection", "search.") ?? true,
+            Strategy = _r.OneOf(obj, "strategy", SearchSpec.Strategies, SearchSpec.BayesianStrategy),
             Location = _r.Loc(obj),
         };
     }
@@ -159,6 +164,11 @@ public sealed class HSpecParser
 
     private DataSpec? ParseData(JObject data)
     {
+        if (data["format"] is JValue { Type: JTokenType.String } pcapFormat && (string?)pcapFormat == "pcap")
+        {
+            _pcap = true;
+            return ParsePcapData(data);
+        }
         _r.CheckProperties(data, DataProperties, "data.");
         var trainToken = _r.Required<JToken>(data, "train", "a path or an array of paths", "data.");
         var train = new List<DataPath>();
@@ -184,7 +194,7 @@ public sealed class HSpecParser
             {
                 "csv" => DataFormat.Csv,
                 "arff" => DataFormat.Arff,
-                _ => _r.Invalid<DataFormat?>(formatToken, "data.format", "must be \"csv\" or \"arff\"", null),
+                _ => _r.Invalid<DataFormat?>(formatToken, "data.format", "must be \"csv\", \"arff\" or \"pcap\"", null),
             };
         }
         var missing = data["missing"] is { } missingToken ? ParseMissing(missingToken, "data.missing", MissingValues.Default) : MissingValues.Default;
@@ -294,8 +304,29 @@ public sealed class HSpecParser
             if (item is JObject obj)
             {
                 _r.CheckProperties(obj, FeatureProperties, "features[].");
-                var nameToken = _r.Required<JValue>(obj, "name", "a column name", "features[].");
-                if (nameToken is null) continue;
+                string? field = null;
+                if (obj["field"] is { } fieldToken)
+                {
+                    field = _r.String(fieldToken, "features[].field");
+                    CheckField(fieldToken, field);
+                    if (!_pcap)
+                        _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(fieldToken), "features[].field", "needs packet data (\"data\": {\"format\": \"pcap\", ...}); with CSV or ARFF data every feature is a column");
+                    foreach (var other in new[] { "type", "bits", "scale", "min", "max", "missing" })
+                        if (obj[other] is { } extra)
+                            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(extra), "features[]." + other, "does not apply to a packet field (its value is the field's unsigned integer, see docs/packet-features.md)");
+                }
+                else if (_pcap)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.MissingProperty, _r.Loc(obj), "features[].field (with packet data every feature reads a packet field)");
+                    continue;
+                }
+                var nameToken = obj["name"] as JValue;
+                if (obj["name"] is { } badName && nameToken is null) _r.WrongType(badName, "features[].name", "a string");
+                if (nameToken is null && field is null)
+                {
+                    _r.Required<JValue>(obj, "name", "a column name", "features[].");
+                    continue;
+                }
                 FeatureKind? kind = null;
                 if (obj["type"] is { } typeToken)
                 {
@@ -307,8 +338,9 @@ public sealed class HSpecParser
                         _ => _r.Invalid<FeatureKind?>(typeToken, "features[].type", "must be one of integer, fractional, categorical", null),
                     };
                 }
-                feature = new FeatureSpec(_r.String(nameToken, "features[].name"), kind, _r.Loc(item))
+                feature = new FeatureSpec(nameToken is null ? field! : _r.String(nameToken, "features[].name"), kind, _r.Loc(item))
                 {
+                    Field = field,
                     Bits = _r.Integer(obj, "bits", 1, 32, "features[]."),
                     Scale = obj["scale"] is { } scaleToken ? Scale(scaleToken) : null,
                     Min = _r.Number(obj, "min", -1e15, 1e15, "features[]."),
@@ -319,6 +351,12 @@ public sealed class HSpecParser
                     _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj["max"]!), "features[].max", "must be greater than min");
                 if (kind == FeatureKind.Categorical && (feature.Bits ?? feature.Scale ?? (object?)feature.Min ?? feature.Max) is not null)
                     _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), "features[]", "a categorical feature takes no bits, scale, min or max (its codes are derived from its values)");
+            }
+            else if (item is JValue { Type: JTokenType.String } && _pcap)
+            {
+                // With packet data a plain string names a packet field.
+                CheckField(item, (string)item!);
+                feature = new FeatureSpec((string)item!, null, _r.Loc(item)) { Field = (string)item! };
             }
             else if (item is JValue { Type: JTokenType.String }) feature = new FeatureSpec((string)item!, null, _r.Loc(item)) { Missing = _dataMissing };
             else
@@ -331,6 +369,128 @@ public sealed class HSpecParser
         }
         if (array.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(array), "features", "must list at least one feature");
         return features;
+    }
+
+    private void CheckField(JToken token, string field)
+    {
+        if (Homunculus.Model.Packets.PacketFields.Find(field) is not null) return;
+        string? suggestion = Homunculus.Model.Packets.PacketFields.Suggest(field);
+        _diagnostics.Report(DiagnosticCatalog.UnknownPacketField, _r.Loc(token), field,
+            suggestion is null ? $" (known: {string.Join(", ", Homunculus.Model.Packets.PacketFields.Names)})" : $"; did you mean '{suggestion}'?");
+    }
+
+    /// <summary>
+    /// "data" of a pcap program: "train" (and optional "test") is a path or glob, or an array of them or of
+    /// {"files": path or glob, "label": ..., "filter": {...}}; a file's label is its entry's "label", else (with
+    /// "labelFromFolder": true) the name of its folder. "filter": {"ethSrc": MAC} or {"ethSrcFile": file name
+    /// in the capture's folder holding the MAC} keeps only the packets sent by that address.
+    /// </summary>
+    private DataSpec? ParsePcapData(JObject data)
+    {
+        _r.CheckProperties(data, PcapDataProperties, "data.");
+        bool labelFromFolder = _r.Boolean(data, "labelFromFolder", "data.") ?? false;
+        var filter = data["filter"] is { } filterToken ? ParseFilter(filterToken, "data.filter", (null, null)) : (null, null);
+        var trainToken = _r.Required<JToken>(data, "train", "a path, a glob or an array of them or of {\"files\", \"label\"}", "data.");
+        var train = trainToken is null ? new List<PcapCapture>() : ParseCaptures(trainToken, "data.train", labelFromFolder, filter);
+        var test = data["test"] is { } testToken ? ParseCaptures(testToken, "data.test", labelFromFolder, filter) : new List<PcapCapture>();
+
+        List<ClassSpec>? classes = null;
+        if (data["classes"] is JObject classObject) classes = ParseClasses(classObject);
+        else if (data["classes"] is { } classToken) _r.WrongType(classToken, "data.classes", "an object mapping class names to labels");
+        double holdout = _r.Number(data, "holdout", 0.01, 0.9, "data.") ?? 0.2;
+        double validation = _r.Number(data, "validation", 0.05, 0.5, "data.") ?? 0.2;
+        bool byFile = _r.OneOf(data, "holdoutBy", new[] { "file", "packet" }, "file") == "file";
+        var positiveToken = data["positiveClass"];
+        string? positive = positiveToken is null ? null : _r.String(positiveToken, "data.positiveClass");
+        if (trainToken is null) return null;
+
+        // Every file read, in order: feeds ReadFiles, the content hash and the dependency file.
+        var files = new List<DataPath>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var capture in train.Concat(test))
+        {
+            if (seen.Add(capture.File.FullPath)) files.Add(capture.File);
+            if (capture.EthSrcFile is { } macFile && seen.Add(macFile.FullPath)) files.Add(macFile);
+        }
+        return new DataSpec
+        {
+            Train = files,
+            Format = DataFormat.Pcap,
+            HasHeader = false,
+            ColumnsLocation = null,
+            Delimiter = ',',
+            Label = "",
+            LabelLocation = _r.Loc(data),
+            Classes = classes,
+            Holdout = holdout,
+            Validation = validation,
+            PositiveClass = positive,
+            PositiveClassLocation = positiveToken is null ? null : _r.Loc(positiveToken),
+            Pcap = new PcapData { Train = train, Test = test, HoldoutByFile = byFile },
+        };
+    }
+
+    private List<PcapCapture> ParseCaptures(JToken token, string what, bool labelFromFolder, (string? Mac, string? MacFile) filter)
+    {
+        var result = new List<PcapCapture>();
+        IEnumerable<JToken> items = token is JArray many ? many : [token];
+        if (token is JArray { Count: 0 }) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(token), what, "must name at least one capture");
+        foreach (var item in items)
+        {
+            JToken? filesToken = item;
+            string? label = null;
+            var entryFilter = filter;
+            if (item is JObject entry)
+            {
+                _r.CheckProperties(entry, PcapSourceProperties, what + "[].");
+                filesToken = _r.Required<JValue>(entry, "files", "a path or glob", what + "[].");
+                if (entry["label"] is { } labelToken) label = _r.String(labelToken, what + "[].label");
+                if (entry["filter"] is { } f) entryFilter = ParseFilter(f, what + "[].filter", filter);
+            }
+            else if (item is not JValue { Type: JTokenType.String })
+            {
+                _r.WrongType(item, what + "[]", "a path, a glob or {\"files\": ..., \"label\": ...}");
+                continue;
+            }
+            if (filesToken is null) continue;
+            if (label is null && !labelFromFolder)
+            {
+                _diagnostics.Report(DiagnosticCatalog.MissingProperty, _r.Loc(item), what + "[].label (or set data.labelFromFolder to true)");
+                continue;
+            }
+            var path = ResolvePath(filesToken, what);
+            var paths = DataFiles.IsGlob(path.Written) ? DataFiles.Expand(path, out string folder) : [path];
+            if (paths.Count == 0) _diagnostics.Report(DiagnosticCatalog.GlobMatchesNothing, path.Location, path.Written, Path.GetDirectoryName(path.FullPath) ?? "");
+            foreach (var file in paths)
+            {
+                string directory = Path.GetDirectoryName(file.FullPath) ?? "";
+                string fileLabel = label ?? Path.GetFileName(directory);
+                DataPath? macFile = entryFilter.MacFile is null ? null : new DataPath(entryFilter.MacFile, Path.Combine(directory, entryFilter.MacFile), file.Location);
+                result.Add(new PcapCapture(file, fileLabel, entryFilter.Mac, macFile));
+            }
+        }
+        return result;
+    }
+
+    private (string? Mac, string? MacFile) ParseFilter(JToken token, string what, (string? Mac, string? MacFile) inherited)
+    {
+        if (token is not JObject obj)
+        {
+            _r.WrongType(token, what, "an object {\"ethSrc\": MAC} or {\"ethSrcFile\": file name}");
+            return inherited;
+        }
+        _r.CheckProperties(obj, FilterProperties, what + ".");
+        string? mac = null, macFile = null;
+        if (obj["ethSrc"] is { } macToken)
+        {
+            mac = _r.String(macToken, what + ".ethSrc");
+            if (Homunculus.Model.Packets.PcapReader.ParseMac(mac) is null)
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(macToken), what + ".ethSrc", "must be a MAC address such as \"20:f8:5e:ca:91:52\"");
+        }
+        if (obj["ethSrcFile"] is { } fileToken) macFile = _r.String(fileToken, what + ".ethSrcFile");
+        if (mac is not null && macFile is not null)
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, "takes ethSrc or ethSrcFile, not both");
+        return mac is null && macFile is null ? inherited : (mac, macFile);
     }
 
     /// <summary>A decimal scale: a power of ten from 1 to 10^6.</summary>

@@ -28,6 +28,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor WrongType = Error("HMC0003", "Wrong value type", "'{0}' must be {1}");
         public static readonly DiagnosticDescriptor UnknownProperty = Error("HMC0004", "Unknown property", "unknown property '{0}'{1}");
         public static readonly DiagnosticDescriptor InvalidValue = Error("HMC0005", "Invalid value", "'{0}' {1}");
+        public static readonly DiagnosticDescriptor UnknownPacketField = Error("HMC0007", "Unknown packet field", "'{0}' is not a packet field{1}");
         public static readonly DiagnosticDescriptor IdentifierCollision = Error("HMC0006", "Identifier collision", "{0} '{1}' and '{2}' both map to the identifier '{3}'; rename one");
 
         // HMC1xxx: data.
@@ -43,6 +44,8 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor MissingValue = Error("HMC1010", "Missing value", "feature '{0}' has a missing value ('{1}') at {2} line {3}; set its \"missing\" policy to \"drop-row\" or \"fill\", or fix the data");
         public static readonly DiagnosticDescriptor ArffSyntax = Error("HMC1011", "ARFF syntax", "not a readable ARFF header: {0}");
         public static readonly DiagnosticDescriptor GlobMatchesNothing = Error("HMC1012", "No files match", "'{0}' matches no file in {1}");
+        public static readonly DiagnosticDescriptor PcapUnreadable = Error("HMC1014", "Unreadable packet capture", "cannot read the packet capture {0}: {1}");
+        public static readonly DiagnosticDescriptor NoPackets = Error("HMC1015", "No packets", "{0}: no packet of the captures passes the filter (label '{1}')");
         public static readonly DiagnosticDescriptor OutOfDeclaredRange = Warning("HMC1013", "Values outside the declared range", "feature '{0}': {1} training values lie outside the declared range {2}..{3} and are clamped");
 
         // HMC2xxx: training and targets.
@@ -52,6 +55,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor AlgorithmNotOnTarget = Error("HMC2004", "Algorithm cannot run on target", "algorithm '{0}' cannot run on {1}: {2}");
         public static readonly DiagnosticDescriptor BelowMinimumError = Error("HMC2005", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
         public static readonly DiagnosticDescriptor BelowMinimumWarning = Warning("HMC2006", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
+        public static readonly DiagnosticDescriptor FeatureSourceNotOnTarget = Error("HMC2008", "Feature source not on target", "feature '{0}' reads the packet field '{1}', but {2}");
         public static readonly DiagnosticDescriptor NoFeasibleModel = Error("HMC2007", "No feasible model", "no candidate fits {0}: {1} trials trained, {2} skipped before training; closest: {3}");
 
         // HMC8xxx: the build integration (task, generator).

@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace Homunculus.Model.Ir
 {
     /// <summary>
@@ -28,6 +30,10 @@ namespace Homunculus.Model.Ir
         public ModelNode Model { get; init; } = new MlpModel();
 
         public PlatformInfo Platform { get; init; } = new PlatformInfo();
+
+        /// <summary>True when the features are standard packet fields (docs/packet-features.md), not a feature header.</summary>
+        [Newtonsoft.Json.JsonIgnore]
+        public bool ReadsPacketFields => Features.Any(f => f.Field != null);
     }
 
     public enum FeatureKind
@@ -63,6 +69,13 @@ namespace Homunculus.Model.Ir
         public EquatableArray<string> Categories { get; init; } = EquatableArray<string>.Empty;
 
         public int UnknownCode => Categories.Count;
+
+        /// <summary>
+        /// Where the switch gets the value: null (absent in the model file) for the feature header, else the
+        /// name of a standard packet field (<see cref="Packets.PacketFields"/>, e.g. "ipv4.ttl") that the
+        /// program's parser reads (docs/packet-features.md).
+        /// </summary>
+        public string? Field { get; init; }
 
         /// <summary>Width of the feature's field in the feature header: Bits rounded up to 8, 16 or 32.</summary>
         public int FieldBits => Bits <= 8 ? 8 : Bits <= 16 ? 16 : 32;

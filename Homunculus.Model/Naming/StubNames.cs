@@ -33,6 +33,7 @@ namespace Homunculus.Model.Naming
         public const string Relu = "Relu";
         public const string ReadNumber = "ReadNumber";
         public const string ReadInteger = "ReadInteger";
+        public const string FromPacket = "FromPacket";
 
         /// <summary>Prefix of the per-categorical-feature parse method (<c>ParseProtocolType</c>).</summary>
         public const string ParsePrefix = "Parse";
@@ -43,7 +44,7 @@ namespace Homunculus.Model.Naming
         private static readonly string[] ReservedNames =
         {
             ClassEnum, FeaturesStruct, FeatureCount, ClassCount, FeatureNames, ClassNames, Predict, PredictEncoded,
-            Encode, Parse, TryGetClass, Evaluate, EncodeNumber, Compand, Relu, ReadNumber, ReadInteger,
+            Encode, Parse, TryGetClass, Evaluate, EncodeNumber, Compand, Relu, ReadNumber, ReadInteger, FromPacket,
         };
 
         /// <summary>Members every class and struct inherits from <see cref="object"/>: a nested type or field of that name would hide one.</summary>

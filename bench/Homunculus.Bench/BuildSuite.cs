@@ -49,6 +49,17 @@ public static class BuildSuite
         string csproj = Path.Combine(templateSource, "EdgeGuard.csproj");
         File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("HOMUNCULUS_SDK_VERSION", version));
 
+        // The same project with a search (every family, the default budget of 24 trials): its first build
+        // searches and writes anomaly.hspec.lock; copies that carry the lock build only that configuration.
+        string searchSource = Path.Combine(projects, "search-source");
+        CopyDirectory(templateSource, searchSource, skip: null);
+        string searchSpec = Path.Combine(searchSource, "anomaly.hspec");
+        string specText = File.ReadAllText(searchSpec);
+        const string algorithms = "\"algorithms\": [\"dnn\"],";
+        if (!specText.Contains(algorithms)) throw new InvalidOperationException($"templates/content/homunculus/anomaly.hspec no longer has {algorithms}: update BuildSuite");
+        File.WriteAllText(searchSpec, specText.Replace(algorithms,
+            $"\"algorithms\": [{string.Join(", ", QualitySuite.Families.Select(f => $"\"{f}\""))}],\n  \"search\": {{}},"));
+
         // A plain console app: what `dotnet new console` writes.
         string consoleSource = Path.Combine(projects, "console-source");
         Directory.CreateDirectory(consoleSource);
@@ -83,6 +94,15 @@ public static class BuildSuite
             Console.WriteLine($"    {key}: {r.Elapsed.TotalSeconds:F2} s");
         }
 
+        // The search build (measured once): fresh copy, no lock file; it writes the lock, which the
+        // search source then carries.
+        Console.WriteLine("  search build (writes the lock file)");
+        string searched = Fresh(searchSource, projects, "search-first");
+        Record("search.cold", Build(searched, env));
+        string lockFile = Path.Combine(searched, "anomaly.hspec.lock");
+        if (!File.Exists(lockFile)) throw new InvalidOperationException("the search build wrote no anomaly.hspec.lock");
+        File.Copy(lockFile, Path.Combine(searchSource, "anomaly.hspec.lock"), overwrite: true);
+
         for (int i = 0; i < iterations; i++)
         {
             Console.WriteLine($"  iteration {i + 1}/{iterations}");
@@ -100,6 +120,14 @@ public static class BuildSuite
             string first = File.ReadLines(train).First();
             File.AppendAllText(train, first + "\n");
             Record("template.data", Build(template, env));
+
+            // A fresh copy with a matching lock file (as a CI checkout of a project that commits it).
+            string locked = Fresh(searchSource, projects, $"locked-{i}");
+            Record("search.locked", Build(locked, env));
+            string report = Directory.EnumerateFiles(Path.Combine(locked, "obj"), "report.md", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("homunculus-cache", StringComparison.Ordinal)).OrderBy(f => f, StringComparer.Ordinal).First();
+            if (!File.ReadAllText(report).Contains("anomaly.hspec.lock (the data hash matches): no search", StringComparison.Ordinal))
+                throw new InvalidOperationException($"the build with a lock file searched ({report})");
         }
 
         double M(string key) => Stats.Median(samples[key]);
@@ -108,9 +136,10 @@ public static class BuildSuite
         table.Add("cold build (fresh copy: restore, default budget: trains the template's DNN)", S("template.cold"), S("console.cold"), Fmt.Ratio(M("template.cold") / M("console.cold")));
         table.Add("no-op rebuild", S("template.noop"), S("console.noop"), Fmt.Ratio(M("template.noop") / M("console.noop")));
         table.Add("rebuild after a change (template: one training row added, retrains; console: Program.cs edited)", S("template.data"), S("console.edit"), Fmt.Ratio(M("template.data") / M("console.edit")));
-        table.Add("build with a matching lock file", "pending: search", "-", "-");
+        table.Add("cold build with a matching lock file (fresh copy of the project with a search and its anomaly.hspec.lock: trains only the locked configuration)", S("search.locked"), S("console.cold"), Fmt.Ratio(M("search.locked") / M("console.cold")));
+        table.Add("for reference: cold build of that project without its lock file (searches 24 trials over the 8 families, writes the lock; 1 build)", S("search.cold"), S("console.cold"), Fmt.Ratio(M("search.cold") / M("console.cold")));
         table.Notes.Add("Cells: median wall-clock seconds of `dotnet build` (Debug) with (min-max); ratio = template median / console median. Build servers and MSBuild node reuse are off for both (as in the SDK end-to-end tests), so every build starts its own MSBuild and C# compiler: absolute times are higher than with warm servers; the ratio compares like with like.");
-        table.Notes.Add($"The template project is templates/content/homunculus with Homunculus.Sdk {version} packed from this commit into a local feed (restored offline into a private NuGet folder); \"warm start\" after a data change and lock files belong to the search (issue 5): until it lands, a data change retrains the one configured model.");
+        table.Notes.Add($"The template project is templates/content/homunculus with Homunculus.Sdk {version} packed from this commit into a local feed (restored offline into a private NuGet folder). It has no `search`, so a data change retrains its one configured model (the search's warm start does not apply). The lock-file rows use the same project with `\"algorithms\"` = the 8 families and `\"search\": {{}}` (default budget); the report of every locked build is checked to say the configuration came from the lock file.");
 
         return new SuiteResult
         {
@@ -122,6 +151,7 @@ public static class BuildSuite
                 new Headline("cold build of the template project (restore + train + compile) vs a plain console app", $"{Fmt.Ratio(M("template.cold") / M("console.cold"))} ({Fmt.F(M("template.cold"), 1)} s vs {Fmt.F(M("console.cold"), 1)} s)"),
                 new Headline("no-op rebuild vs a plain console app", $"{Fmt.Ratio(M("template.noop") / M("console.noop"))} ({Fmt.F(M("template.noop"), 1)} s vs {Fmt.F(M("console.noop"), 1)} s)"),
                 new Headline("rebuild after a data change vs a console rebuild after a code change", $"{Fmt.Ratio(M("template.data") / M("console.edit"))} ({Fmt.F(M("template.data"), 1)} s vs {Fmt.F(M("console.edit"), 1)} s)"),
+                new Headline("cold build with a matching lock file (search project) vs a plain console app", $"{Fmt.Ratio(M("search.locked") / M("console.cold"))} ({Fmt.F(M("search.locked"), 1)} s vs {Fmt.F(M("console.cold"), 1)} s)"),
             },
         };
     }

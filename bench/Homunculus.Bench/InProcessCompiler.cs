@@ -20,12 +20,19 @@ public sealed record CompileOutcome(
     TimeSpan Elapsed)
 {
     public bool Feasible => Success && Figures.All(f => f.Fits);
+
+    /// <summary>The compiler's trials, in order (one per algorithm without a search; the search's log with one).</summary>
+    public IReadOnlyList<TrialRecord> Trials { get; init; } = Array.Empty<TrialRecord>();
+
+    /// <summary>The compiler's one-line summary (what it trained or searched, what it chose).</summary>
+    public string? Summary { get; init; }
 }
 
 /// <summary>Runs Homunculus.Compiler's <see cref="Compilation.Run"/> on .hspec files written to a temp folder.</summary>
 public static class InProcessCompiler
 {
-    public static CompileOutcome Compile(JObject spec, string folder, string fileName)
+    /// <param name="forceSearch">Search even when a lock file beside the .hspec matches (the compiler's --search).</param>
+    public static CompileOutcome Compile(JObject spec, string folder, string fileName, bool forceSearch = false)
     {
         Directory.CreateDirectory(folder);
         string specPath = Path.Combine(folder, fileName + ".hspec");
@@ -34,12 +41,12 @@ public static class InProcessCompiler
 
         var clock = Stopwatch.StartNew();
         // No cache folder: every row trains.
-        var result = Compilation.Run(new CompileRequest(specPath, output, CacheFolder: null, DepsFile: null), CancellationToken.None);
+        var result = Compilation.Run(new CompileRequest(specPath, output, CacheFolder: null, DepsFile: null) { ForceSearch = forceSearch }, CancellationToken.None);
         clock.Stop();
         if (!result.Success || result.Model is null)
         {
             string error = string.Join(" / ", result.Diagnostics.Where(d => d.Descriptor.Severity == Homunculus.Model.Diagnostics.DiagnosticSeverity.Error).Select(d => d.Descriptor.Code + ": " + d.Message).DefaultIfEmpty("failed"));
-            return new CompileOutcome(false, error, null, null, Array.Empty<ResourceFigure>(), clock.Elapsed);
+            return new CompileOutcome(false, error, null, null, Array.Empty<ResourceFigure>(), clock.Elapsed) { Trials = result.Trials };
         }
 
         // Test-set quality of the integer model the switch runs: the reference interpreter (bit-exact
@@ -49,7 +56,7 @@ public static class InProcessCompiler
         var predictions = new int[test.Rows];
         for (int r = 0; r < test.Rows; r++) predictions[r] = ReferenceInterpreter.Predict(model, test.Row(r));
         var metrics = Metrics.Compute(test.Classes, predictions, model.Classes.Count);
-        return new CompileOutcome(true, null, model, metrics, model.Platform.Resources.ToList(), clock.Elapsed);
+        return new CompileOutcome(true, null, model, metrics, model.Platform.Resources.ToList(), clock.Elapsed) { Trials = result.Trials, Summary = result.Summary };
     }
 
     private static Dataset LoadTest(string specPath)

@@ -41,6 +41,7 @@ public static class QualitySuite
                 $"Every row of an application compiles the same .hspec (same data, features, classes, objective weighted-f1, platform Taurus 12 x 10 at >= 1 GPkt/s and <= 500 ns) through `Compilation.Run` in process, changing only `algorithms` and `model.<family>`; no cache. Seeds: {string.Join(", ", seeds)} (the .hspec `seed`: validation split, initialisation, shuffling{(seeds.Length > 1 ? "" : "")}).",
                 "F1 = weighted F1 on the test set of the fixed-point model the switch runs (the reference interpreter, bit-exact with the C# stub and the P4/Spatial programs): mean ± sample standard deviation over the seeds. Resources and latency: the Taurus cost model's estimates (range over seeds when they differ). Time: wall-clock seconds of one compilation (load, train, quantize, estimate, emit), mean over seeds.",
                 "Δ F1 is relative to the hand-tuned baseline's mean (Homunculus reports up to +12% over hand-tuned models).",
+                $"Search rows: the same .hspec with `algorithms` = all 8 families, no `model` settings (so the hand-tuned network is not given to the search) and `search` = {{ trials: {SearchSuite.TrialBudget(context)}, strategy }}: ours = `bayesian` (constrained BO, the default), random = `random` (random search over the same design space; docs/search.md), same seeds, same budget. F1, resources and latency are the chosen model's; time is the whole compilation (search included). The searches are the search-efficiency suite's (run once).",
             },
         };
 
@@ -52,7 +53,7 @@ public static class QualitySuite
             var rows = new List<(string Label, string Algorithm, JObject? Settings)> { (app.Baseline.Label, app.Baseline.Algorithm, app.Baseline.Settings) };
             rows.AddRange(Families.Select(f => ($"{f} (defaults)", f, (JObject?)null)));
 
-            double baseline = double.NaN;
+            double baseline = double.NaN, baselineSd = double.NaN;
             (string Label, double F1)? best = null;
             foreach (var (label, algorithm, settings) in rows)
             {
@@ -69,7 +70,7 @@ public static class QualitySuite
                 var f1 = ok.Select(r => r.FixedTest!.WeightedF1).ToList();
                 double mean = f1.Count > 0 ? f1.Average() : double.NaN;
                 double sd = Stats.StdDev(f1);
-                if (label == app.Baseline.Label) baseline = mean;
+                if (label == app.Baseline.Label) (baseline, baselineSd) = (mean, sd);
                 else if (ok.Count == runs.Count && (best is null || mean > best.Value.F1)) best = (label, mean);
                 string feasible = ok.Count == runs.Count ? "yes" : ok.Count == 0 ? "no: " + Short(runs.First(r => !r.Success).Error) : $"{ok.Count}/{runs.Count} seeds";
                 table.Add(
@@ -83,6 +84,7 @@ public static class QualitySuite
             }
 
             // Search rows: the same .hspec with every family allowed, through one call (SearchHook).
+            var searchF1 = new Dictionary<SearchStrategy, (double Mean, double Sd, double Seconds)>();
             foreach (var strategy in new[] { SearchStrategy.Random, SearchStrategy.Ours })
             {
                 string label = strategy == SearchStrategy.Random ? "random search (same trial budget)" : "our search (constrained BO)";
@@ -97,11 +99,14 @@ public static class QualitySuite
                 var bestModels = outcomes.Where(o => o.Best is { Success: true }).Select(o => o.Best!).ToList();
                 table.Add(label, Fmt.Pm(mean, Stats.StdDev(f1)), Delta(mean, baseline), bestModels.Count == outcomes.Count ? "yes" : $"{bestModels.Count}/{outcomes.Count} seeds",
                     Resources(bestModels), Latency(bestModels), Fmt.F(outcomes.Average(o => o.Elapsed.TotalSeconds), 1));
-                if (strategy == SearchStrategy.Ours && !double.IsNaN(mean))
-                    result.Headlines.Add(new Headline($"{app.Title}: our search vs {app.Baseline.Label}", $"{Fmt.F(mean)} vs {Fmt.F(baseline)} weighted F1 ({Delta(mean, baseline)})"));
+                searchF1[strategy] = (mean, Stats.StdDev(f1), outcomes.Average(o => o.Elapsed.TotalSeconds));
             }
+            if (searchF1.TryGetValue(SearchStrategy.Ours, out var o) && searchF1.TryGetValue(SearchStrategy.Random, out var r))
+                result.Headlines.Add(new Headline(
+                    $"{app.Title}: test weighted F1 (mean ± sd, {seeds.Length} seed{(seeds.Length == 1 ? "" : "s")}), our search vs random search ({SearchSuite.TrialBudget(context)} trials each) vs {app.Baseline.Label}",
+                    $"ours {Fmt.Pm(o.Mean, o.Sd)} ({Delta(o.Mean, baseline)}; search {Fmt.F(o.Seconds, 1)} s) vs random {Fmt.Pm(r.Mean, r.Sd)} ({Delta(r.Mean, baseline)}; {Fmt.F(r.Seconds, 1)} s) vs hand-tuned {Fmt.Pm(baseline, baselineSd)}"));
 
-            result.Headlines.Add(new Headline($"{app.Title}: {app.Baseline.Label}, test weighted F1", Fmt.F(baseline)));
+            if (search is null) result.Headlines.Add(new Headline($"{app.Title}: {app.Baseline.Label}, test weighted F1", Fmt.F(baseline)));
             if (best is { } b)
                 result.Headlines.Add(new Headline($"{app.Title}: best fixed family with defaults", $"{b.Label}: {Fmt.F(b.F1)} ({Delta(b.F1, baseline)})"));
             if (search is null)

@@ -1,13 +1,16 @@
+using System.Collections.Concurrent;
 using Homunculus.Compiler.Pipeline;
+using Homunculus.Compiler.Spec;
+using Newtonsoft.Json.Linq;
 
 namespace Homunculus.Bench;
 
 public enum SearchStrategy
 {
-    /// <summary>Random sampling of the same design space with the same trial budget.</summary>
+    /// <summary>Random sampling of the same design space with the same trial budget (`"strategy": "random"`).</summary>
     Random,
 
-    /// <summary>The compiler's constrained Bayesian optimization.</summary>
+    /// <summary>The compiler's constrained Bayesian optimization (`"strategy": "bayesian"`, the default).</summary>
     Ours,
 }
 
@@ -27,22 +30,62 @@ public interface ISearchRunner
 
 /// <summary>
 /// The ONE place where the search suites meet the compiler's search (Homunculus.Compiler/Search,
-/// issue 5). Until it lands, <see cref="Available"/> is null and the quality rows "random search" /
-/// "our search" and the whole search-efficiency suite are reported as "pending: search".
-/// To plug it in: return an <see cref="ISearchRunner"/> that writes
-/// <c>Applications.Spec(app, ...)</c> with every family in "algorithms" plus the search budget
-/// (trials, seed, strategy random or BO), runs <c>Compilation.Run</c> (as InProcessCompiler does),
-/// and maps the search's trial log to <see cref="SearchTrial"/>s. Nothing else in bench/ changes.
+/// docs/search.md): <see cref="CompilerSearchRunner"/> writes the application's .hspec with every
+/// family in "algorithms" and a "search" block (trials, seed, strategy), compiles it in process and
+/// maps the compiler's trial log to <see cref="SearchTrial"/>s.
 /// </summary>
 public static class SearchHook
 {
-    public static ISearchRunner? Available => null;
+    public static ISearchRunner? Available { get; } = new CompilerSearchRunner();
 
-    /// <summary>True when the compiler already has a Homunculus.Compiler.Search namespace (then the hook above needs wiring).</summary>
-    public static bool SearchCodeExists { get; } = typeof(Compilation).Assembly.GetTypes()
-        .Any(t => t.Namespace is { } ns && ns.StartsWith("Homunculus.Compiler.Search", StringComparison.Ordinal));
+    public static string PendingReason => "search (bench/Homunculus.Bench/SearchHook.cs is not wired to the compiler's search)";
+}
 
-    public static string PendingReason => SearchCodeExists
-        ? "search (Homunculus.Compiler.Search exists but bench/Homunculus.Bench/SearchHook.cs is not wired to it yet)"
-        : "search (constrained BO, issue 5, has not landed)";
+/// <summary>
+/// Runs a search through <c>Compilation.Run</c> (no cache: every trial trains; the lock file is bypassed).
+/// The .hspec writes no "model" settings, so both strategies start from the same empty design space:
+/// ours (constrained BO: random points until "initialTrials", then the surrogate) and random search
+/// ("strategy": "random") with the same trial budget and seed. Outcomes are memoized per request
+/// (application, strategy, budget, seed), so the quality suite's search rows and the search suite share
+/// one set of searches within a run.
+/// </summary>
+public sealed class CompilerSearchRunner : ISearchRunner
+{
+    private readonly ConcurrentDictionary<(string App, SearchStrategy Strategy, int Trials, int Seed), SearchOutcome> _done = new();
+
+    /// <summary>Every family the compiler has (the quality suite's list).</summary>
+    public static IReadOnlyList<string> Algorithms => QualitySuite.Families;
+
+    public static JObject Spec(Application app, SearchStrategy strategy, int trials, int seed)
+    {
+        var spec = app.BaseSpec();
+        spec["algorithms"] = new JArray(Algorithms);
+        spec["seed"] = seed;
+        spec["search"] = new JObject
+        {
+            ["trials"] = trials,
+            ["strategy"] = strategy == SearchStrategy.Random ? SearchSpec.RandomStrategy : SearchSpec.BayesianStrategy,
+        };
+        return spec;
+    }
+
+    public SearchOutcome Run(SearchRequest request) =>
+        _done.GetOrAdd((request.App.Id, request.Strategy, request.Trials, request.Seed), _ => Search(request));
+
+    private static SearchOutcome Search(SearchRequest request)
+    {
+        var spec = Spec(request.App, request.Strategy, request.Trials, request.Seed);
+        string name = $"{request.App.Id}-search-{request.Strategy.ToString().ToLowerInvariant()}-{request.Trials}-{request.Seed}";
+        var outcome = InProcessCompiler.Compile(spec, request.Folder, name, forceSearch: true);
+        var trials = outcome.Trials.Select(t => new SearchTrial(
+            t.Number,
+            t.Outcome.Config.Algorithm,
+            $"{t.Outcome.Config.Features.Count} features; {t.Outcome.Config.DescribeSettings()}",
+            t.Outcome.Candidate.FixedValidation.WeightedF1,
+            t.Outcome.Feasible)).ToList();
+        Console.WriteLine($"  {request.App.Id} {(request.Strategy == SearchStrategy.Ours ? "our search" : "random search")} ({request.Trials} trials) seed {request.Seed}: "
+            + (outcome.Success ? $"{outcome.Summary}; test F1 {Fmt.F(outcome.FixedTest!.WeightedF1)}" : outcome.Error)
+            + $" ({outcome.Elapsed.TotalSeconds:F1} s)");
+        return new SearchOutcome(outcome.Success ? outcome : null, trials, outcome.Elapsed);
+    }
 }

@@ -65,7 +65,7 @@ namespace Homunculus.Generators.Tests
             AccumulatorScale = 0.001,
         };
 
-        private static ModelFile File(string name, IEnumerable<FeatureEncoding> features, IEnumerable<ClassInfo> classes, IEnumerable<MlpInput> inputs, IEnumerable<DenseLayer> layers) => new ModelFile
+        internal static ModelFile File(string name, IEnumerable<FeatureEncoding> features, IEnumerable<ClassInfo> classes, IEnumerable<MlpInput> inputs, IEnumerable<DenseLayer> layers) => new ModelFile
         {
             Name = name,
             SpecFile = "anomaly.hspec",

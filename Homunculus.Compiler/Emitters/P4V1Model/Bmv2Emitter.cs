@@ -91,8 +91,7 @@ public sealed class Bmv2Emitter : IEmitter
     {
         var w = new CodeWriter();
         GeneratedHeader.Write(w, GeneratorName, model);
-        w.Line("// BMv2 simple_switch (v1model). Feature packets (EtherType 0x88B5) get the class index in");
-        w.Line("// h.feat.result; every packet goes back out of the port it came in on.");
+        P4FeatureTransport.WriteTransportComment(w, model);
         for (int c = 0; c < model.Classes.Count; c++)
             w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
         w.Line();
@@ -102,7 +101,7 @@ public sealed class Bmv2Emitter : IEmitter
         w.Line();
         WriteMetadata(w, model, mlp);
         w.Line();
-        P4FeatureTransport.WriteV1ModelParser(w);
+        P4FeatureTransport.WriteV1ModelParser(w, model);
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
         w.Line();
@@ -115,7 +114,7 @@ public sealed class Bmv2Emitter : IEmitter
             }
             using (w.Block("apply {"))
             {
-                using (w.Block("if (h.feat.isValid()) {"))
+                using (P4FeatureTransport.OpenModel(w, model))
                 {
                     WriteCompanding(w, model, mlp);
                     WriteSquares(w, model, mlp);
@@ -123,7 +122,7 @@ public sealed class Bmv2Emitter : IEmitter
                     {
                         WriteLayer(w, model, mlp, k, k == 0 ? tables : Array.Empty<OneHotTable>());
                     }
-                    WriteArgMax(w, mlp);
+                    WriteArgMax(w, model, mlp);
                 }
                 w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
             }
@@ -131,7 +130,7 @@ public sealed class Bmv2Emitter : IEmitter
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
         w.Line();
-        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w);
+        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w, model);
         return w.ToString();
     }
 
@@ -164,6 +163,7 @@ public sealed class Bmv2Emitter : IEmitter
     {
         using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
         {
+            P4FeatureTransport.WriteFeatureMetadata(w, model);
             foreach (int fi in CompandedFeatures(mlp))
             {
                 var f = model.Features[fi];
@@ -278,7 +278,7 @@ public sealed class Bmv2Emitter : IEmitter
         }
     }
 
-    private static void WriteArgMax(CodeWriter w, MlpModel mlp)
+    private static void WriteArgMax(CodeWriter w, ModelFile model, MlpModel mlp)
     {
         int last = mlp.Layers.Count - 1;
         var layer = mlp.Layers[last];
@@ -293,7 +293,7 @@ public sealed class Bmv2Emitter : IEmitter
             string comment = mlp.OutputClasses.Count > 0 ? $"   // output {j}" : "";
             w.Line($"if ({acc} > m.{BestValue}) {{ m.{BestValue} = {acc}; m.{BestClass} = {mlp.ClassOfOutput(j)}; }}{comment}");
         }
-        w.Line($"h.feat.{P4FeatureTransport.ResultField} = m.{BestClass};");
+        w.Line($"{P4FeatureTransport.ResultRef(model)} = m.{BestClass};");
     }
 
     private static string WriteCommands(ModelFile model, IReadOnlyList<OneHotTable> tables)

@@ -40,8 +40,7 @@ internal static class Bmv2TreeLowering
 
         var w = new CodeWriter();
         GeneratedHeader.Write(w, Bmv2Emitter.GeneratorName, model);
-        w.Line("// BMv2 simple_switch (v1model). Feature packets (EtherType 0x88B5) get the class index in");
-        w.Line("// h.feat.result; every packet goes back out of the port it came in on.");
+        P4FeatureTransport.WriteTransportComment(w, model);
         w.Line($"// Decision trees ({model.Algorithm}): {trees.Trees.Count} tree(s) compare the encoded feature fields with");
         w.Line("// constants; each reached leaf adds its value to one class score; the largest score wins.");
         for (int c = 0; c < model.Classes.Count; c++)
@@ -53,13 +52,14 @@ internal static class Bmv2TreeLowering
         w.Line();
         using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
         {
+            P4FeatureTransport.WriteFeatureMetadata(w, model);
             w.Line("// class scores (signed; the compiler checked that no sum leaves the 32-bit range)");
             for (int c = 0; c < trees.Classes; c++) w.Line($"int<32> {Score(c)};");
             w.Line($"int<32> {BestValue};   // argmax: best score so far");
             w.Line($"bit<{P4FeatureTransport.ResultBits}> {BestClass};    // argmax: its class index");
         }
         w.Line();
-        P4FeatureTransport.WriteV1ModelParser(w);
+        P4FeatureTransport.WriteV1ModelParser(w, model);
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
         w.Line();
@@ -67,7 +67,7 @@ internal static class Bmv2TreeLowering
         {
             using (w.Block("apply {"))
             {
-                using (w.Block("if (h.feat.isValid()) {"))
+                using (P4FeatureTransport.OpenModel(w, model))
                 {
                     for (int c = 0; c < trees.Classes; c++) w.Line($"m.{Score(c)} = {Int(trees.Bias[c])};");
                     for (int t = 0; t < trees.Trees.Count; t++)
@@ -80,7 +80,7 @@ internal static class Bmv2TreeLowering
                     w.Line($"m.{BestValue} = m.{Score(0)};");
                     for (int c = 1; c < trees.Classes; c++)
                         w.Line($"if (m.{Score(c)} > m.{BestValue}) {{ m.{BestValue} = m.{Score(c)}; m.{BestClass} = {c}; }}");
-                    w.Line($"h.feat.{P4FeatureTransport.ResultField} = m.{BestClass};");
+                    w.Line($"{P4FeatureTransport.ResultRef(model)} = m.{BestClass};");
                 }
                 w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
             }
@@ -88,7 +88,7 @@ internal static class Bmv2TreeLowering
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
         w.Line();
-        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w);
+        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w, model);
         return new[] { new GeneratedFile($"{target}/{Model.Naming.Identifiers.Snake(model.Name)}.p4", w.ToString()) };
     }
 

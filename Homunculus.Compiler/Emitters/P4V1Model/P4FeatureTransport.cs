@@ -39,7 +39,48 @@ public static class P4FeatureTransport
     public static string FieldName(FeatureEncoding feature) => "f_" + Identifiers.Snake(feature.Name);
 
     /// <summary>The field as read in a control: <c>h.feat.f_x</c>.</summary>
-    public static string FieldRef(FeatureEncoding feature) => $"h.{FeatureInstance}.{FieldName(feature)}";
+    /// <remarks>A packet-field feature (docs/packet-features.md) lives in metadata instead: <c>m.f_x</c>.</remarks>
+    public static string FieldRef(FeatureEncoding feature) =>
+        feature.Field != null ? $"m.{FieldName(feature)}" : $"h.{FeatureInstance}.{FieldName(feature)}";
+
+    /// <summary>Where the class index goes: the feature header's result field, or <c>m.result</c> in a packet-field program.</summary>
+    public static string ResultRef(ModelFile model) =>
+        model.ReadsPacketFields ? P4PacketFields.ResultRef : $"h.{FeatureInstance}.{ResultField}";
+
+    /// <summary>The program's opening comment lines about how features arrive and where the class goes.</summary>
+    public static void WriteTransportComment(CodeWriter w, ModelFile model)
+    {
+        if (model.ReadsPacketFields)
+        {
+            w.Line("// BMv2 simple_switch (v1model). The features are standard packet fields (docs/packet-features.md);");
+            w.Line("// every packet gets the class index in m.result and goes back out of the port it came in on.");
+            return;
+        }
+        w.Line("// BMv2 simple_switch (v1model). Feature packets (EtherType 0x88B5) get the class index in");
+        w.Line("// h.feat.result; every packet goes back out of the port it came in on.");
+    }
+
+    /// <summary>
+    /// Opens the part of the apply block that runs the model: <c>if (h.feat.isValid()) {</c> for the feature
+    /// header; for packet fields, the field reads, then the model for every packet (no guard).
+    /// </summary>
+    public static IDisposable OpenModel(CodeWriter w, ModelFile model)
+    {
+        if (!model.ReadsPacketFields) return w.Block($"if (h.{FeatureInstance}.isValid()) {{");
+        P4PacketFields.WriteFieldReads(w, model);
+        return new NoScope();
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public void Dispose() { }
+    }
+
+    /// <summary>The metadata fields of packet-field features (nothing for a feature-header program).</summary>
+    public static void WriteFeatureMetadata(CodeWriter w, ModelFile model)
+    {
+        if (model.ReadsPacketFields) P4PacketFields.WriteMetadata(w, model);
+    }
 
     /// <summary>
     /// Throws when two features map to the same identifier (the compiler rejects such specs before any
@@ -77,6 +118,11 @@ public static class P4FeatureTransport
     /// <summary>The EtherType constant, the Ethernet header, the feature header and the headers struct.</summary>
     public static void WriteHeaders(CodeWriter w, ModelFile model)
     {
+        if (model.ReadsPacketFields)
+        {
+            P4PacketFields.WriteHeaders(w, model);
+            return;
+        }
         w.Line($"const bit<16> {EtherTypeConstant} = 0x{EtherType:X4};   // IEEE 802 local experimental EtherType");
         w.Line();
         w.Line($"header {EthernetType} {{ bit<48> dst; bit<48> src; bit<16> ether_type; }}");
@@ -124,11 +170,12 @@ public static class P4FeatureTransport
     }
 
     /// <summary>v1model parser around <see cref="WriteParserStates"/>.</summary>
-    public static void WriteV1ModelParser(CodeWriter w)
+    public static void WriteV1ModelParser(CodeWriter w, ModelFile model)
     {
         using (w.Block($"parser ParserImpl(packet_in pkt, out {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{"))
         {
-            WriteParserStates(w);
+            if (model.ReadsPacketFields) P4PacketFields.WriteParserStates(w, model);
+            else WriteParserStates(w);
         }
     }
 
@@ -149,13 +196,14 @@ public static class P4FeatureTransport
     public static CodeWriter.Scope OpenV1ModelIngress(CodeWriter w) =>
         w.Block($"control IngressImpl(inout {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{");
 
-    public static void WriteV1ModelDeparserAndSwitch(CodeWriter w)
+    public static void WriteV1ModelDeparserAndSwitch(CodeWriter w, ModelFile model)
     {
         using (w.Block($"control DeparserImpl(packet_out pkt, in {HeadersType} h) {{"))
         {
             using (w.Block("apply {"))
             {
-                WriteEmits(w);
+                if (model.ReadsPacketFields) P4PacketFields.WriteEmits(w, model);
+                else WriteEmits(w);
             }
         }
         w.Line();

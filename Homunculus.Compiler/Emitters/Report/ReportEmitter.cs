@@ -146,9 +146,11 @@ public static class ReportEmitter
         {
             case "search":
                 var s = exploration.Search!;
-                d.P($"Constrained Bayesian optimization (docs/search.md): {exploration.Trials.Count} trials trained of a budget of {s.Trials}"
+                d.P((s.Guided ? "Constrained Bayesian optimization" : "Random search") + $" (docs/search.md): {exploration.Trials.Count} trials trained of a budget of {s.Trials}"
                     + (s.TimeLimitSeconds is double t ? $" or {Number(t)} s" : "")
-                    + $", the first {s.InitialTrialsOrDefault} random (after the .hspec's own settings and the warm start), then proposed by a random-forest surrogate (expected improvement x probability of fitting the target); "
+                    + (s.Guided
+                        ? $", the first {s.InitialTrialsOrDefault} random (after the .hspec's own settings and the warm start), then proposed by a random-forest surrogate (expected improvement x probability of fitting the target); "
+                        : ", after the .hspec's own settings and the warm start, every candidate drawn at random from the design space; ")
                     + $"{exploration.Skipped.Count} candidates skipped before training because the cost model ruled out their shape; feature selection {(s.FeatureSelection ? "on (the k most informative features)" : "off")}; seed {(s.Seed?.ToString(CultureInfo.InvariantCulture) ?? "of the .hspec")}. "
                     + "Chosen: the best validation objective among the trials that fit; the test set only reports.");
                 if (exploration.FeatureRanking.Count > 0)

@@ -29,8 +29,12 @@ public sealed class SpatialEmitter : IEmitter
 
     public string Target => "taurus";
 
+    /// <summary>Why a packet-field program has no Spatial program (HMC2008 at compile time).</summary>
+    public const string PacketFieldsReason = "a Taurus (Spatial) program takes the encoded feature values as its inputs; parsing packet fields (docs/packet-features.md) is not generated for it yet: use bmv2";
+
     public bool Supports(ModelFile model) =>
-        SpatialTreeLowering.Supports(model) ||
+        !model.ReadsPacketFields && SpatialTreeLowering.Supports(model) ||
+        !model.ReadsPacketFields &&
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
         && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << ClassKeyBits

@@ -14,7 +14,10 @@ namespace Homunculus.Compiler.Emitters.Tna;
 /// <summary>Builds the Tofino lowering of a model file (trees, or a one-layer network), or says why there is none.</summary>
 public static class TnaLowering
 {
-    public static string? CannotLower(ModelFile model) => model.Model switch
+    /// <summary>Why a packet-field program has no Tofino program yet (HMC2008 at compile time).</summary>
+    public const string PacketFieldsReason = "the Tofino code generator reads features from the feature header only; packet-field features (docs/packet-features.md) run on bmv2 so far";
+
+    public static string? CannotLower(ModelFile model) => model.ReadsPacketFields ? PacketFieldsReason : model.Model switch
     {
         TreeEnsembleModel t when t.Classes is > 0 and <= 1 << P4FeatureTransport.ResultBits => null,
         TreeEnsembleModel => "the trees score more classes than the 8-bit result field holds",

@@ -52,8 +52,10 @@ public sealed class VectorsEmitter : IVectorEmitter
 
     public string Target => Folder;
 
+    /// <remarks>Packet-field programs get no vectors yet: their test vectors would be the captured packets themselves.</remarks>
     public bool Supports(ModelFile model) =>
-        model.Model is MlpModel or TreeEnsembleModel
+        !model.ReadsPacketFields
+        && model.Model is MlpModel or TreeEnsembleModel
         && model.Features.Count > 0
         && model.Classes.Count is > 0 and <= 256;
 

@@ -81,6 +81,8 @@ internal sealed class P4IngressEvaluator
     private readonly Dictionary<string, (List<string> Params, List<string> Body)> _actions = new(StringComparer.Ordinal);
     private readonly List<string> _apply;
     private Dictionary<string, long> _env = new(StringComparer.Ordinal);
+    private IReadOnlySet<string>? _valid;
+    private long _packetLength;
     private List<string> _tokens = new();
     private int _pos;
 
@@ -89,7 +91,13 @@ internal sealed class P4IngressEvaluator
     public P4IngressEvaluator(string program)
     {
         string code = P4Text.StripLineComments(program);
-        foreach (var (name, t) in P4Text.Fields(code, "header features_t {")) _types["h.feat." + name] = t;
+        // Every header instance's fields (h.<instance>.<field>), from the header types and the headers struct.
+        var headerTypes = Regex.Matches(code, @"header\s+(\w+)\s*\{").Select(m => m.Groups[1].Value).ToList();
+        foreach (Match member in Regex.Matches(P4Text.Block(code, "struct headers_t {"), @"(\w+)\s+(\w+)\s*;"))
+        {
+            if (!headerTypes.Contains(member.Groups[1].Value)) continue;
+            foreach (var (name, t) in P4Text.Fields(code, $"header {member.Groups[1].Value} {{")) _types[$"h.{member.Groups[2].Value}.{name}"] = t;
+        }
         foreach (var (name, t) in P4Text.Fields(code, "struct meta_t {")) _types["m." + name] = t;
         string ingress = P4Text.Block(code, "control IngressImpl(");
         foreach (Match a in Regex.Matches(ingress, @"action\s+(\w+)\(([^)]*)\)\s*\{([^}]*)\}"))
@@ -118,9 +126,25 @@ internal sealed class P4IngressEvaluator
         _apply = Tokenize(P4Text.Block(ingress.Substring(ingress.LastIndexOf("apply {", StringComparison.Ordinal)), "apply {"));
     }
 
-    /// <summary>Runs the ingress for one packet; returns every header/metadata value afterwards.</summary>
+    /// <summary>
+    /// Runs the ingress for one parsed packet (<see cref="P4ParserEvaluator"/>): header values by full name
+    /// (h.ipv4.ttl), the valid header instances and the packet length; returns every value afterwards.
+    /// </summary>
+    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> headerValues, IReadOnlySet<string> valid, long packetLength)
+    {
+        _env = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kv in _types.Where(t => !t.Key.StartsWith("param.", StringComparison.Ordinal))) _env[kv.Key] = 0;
+        foreach (var kv in headerValues)
+            if (_types.TryGetValue(kv.Key, out var type)) _env[kv.Key] = Wrap(kv.Value, type);
+        (_valid, _packetLength) = (valid, packetLength);
+        RunBlock(_apply);
+        return _env;
+    }
+
+    /// <summary>Runs the ingress for one feature packet; returns every header/metadata value afterwards.</summary>
     public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> featureFields)
     {
+        _valid = null;
         _env = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var kv in _types.Where(t => !t.Key.StartsWith("param.", StringComparison.Ordinal))) _env[kv.Key] = 0;
         foreach (var kv in featureFields) _env["h.feat." + kv.Key] = Wrap(kv.Value, _types["h.feat." + kv.Key]);
@@ -311,9 +335,98 @@ internal sealed class P4IngressEvaluator
         if (Peek == "(") { Next(); var v = Expression(); Expect(")"); return v; }
         string token = Next();
         if (char.IsDigit(token[0])) return new Val(Number(token), 0, true);
-        if (token == "h.feat.isValid") { Expect("("); Expect(")"); return new Val(1, 1, false); }
-        if (token.StartsWith("sm.", StringComparison.Ordinal)) return new Val(0, 9, false); // standard metadata: not modelled
+        if (token.StartsWith("h.", StringComparison.Ordinal) && token.EndsWith(".isValid", StringComparison.Ordinal))
+        {
+            Expect("("); Expect(")");
+            string instance = token.Substring(2, token.Length - 2 - ".isValid".Length);
+            return new Val(_valid is null ? (instance == "feat" ? 1 : 0) : _valid.Contains(instance) ? 1 : 0, 1, false);
+        }
+        if (token == "sm.packet_length") return new Val(_packetLength, 32, false);
+        if (token.StartsWith("sm.", StringComparison.Ordinal)) return new Val(0, 9, false); // other standard metadata: not modelled
         if (!_types.TryGetValue(token, out var type)) throw new InvalidOperationException($"read of undeclared '{token}'");
         return new Val(_env[token], type.Width, type.Signed);
+    }
+}
+
+/// <summary>
+/// Executes the parser of an emitted v1model program on a frame: states, <c>pkt.extract(h.x);</c> (big-endian
+/// bit fields in declaration order; a header that does not fit stops the parser, as a PacketTooShort error
+/// does, leaving the headers extracted before it valid), <c>transition select(field) { value: state; ...
+/// default: state; }</c> and <c>transition state;</c>. Independent of the emitter's code.
+/// </summary>
+internal sealed class P4ParserEvaluator
+{
+    private readonly Dictionary<string, List<(string Name, int Width)>> _headerTypes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _constants = new(StringComparer.Ordinal);
+
+    public P4ParserEvaluator(string program)
+    {
+        string code = P4Text.StripLineComments(program);
+        foreach (Match h in Regex.Matches(code, @"header\s+(\w+)\s*\{([^}]*)\}"))
+            _headerTypes[h.Groups[1].Value] = Regex.Matches(h.Groups[2].Value, @"bit<(\d+)>\s+(\w+)\s*;").Select(f => (f.Groups[2].Value, int.Parse(f.Groups[1].Value))).ToList();
+        foreach (Match m in Regex.Matches(P4Text.Block(code, "struct headers_t {"), @"(\w+)\s+(\w+)\s*;")) _instances[m.Groups[2].Value] = m.Groups[1].Value;
+        foreach (Match c in Regex.Matches(code, @"const\s+bit<\d+>\s+(\w+)\s*=\s*(0x[0-9A-Fa-f]+|\d+)\s*;")) _constants[c.Groups[1].Value] = Number(c.Groups[2].Value);
+        string parser = P4Text.Block(code, "parser ParserImpl(");
+        foreach (Match st in Regex.Matches(parser, @"state\s+(\w+)\s*\{")) _states[st.Groups[1].Value] = P4Text.Block(parser, st.Value);
+    }
+
+    private long Number(string text) =>
+        _constants.TryGetValue(text, out long c) ? c
+        : text.StartsWith("0x", StringComparison.Ordinal) ? long.Parse(text.Substring(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)
+        : long.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    public (Dictionary<string, long> Values, HashSet<string> Valid) Run(byte[] frame)
+    {
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        var valid = new HashSet<string>(StringComparer.Ordinal);
+        long bit = 0;
+        string state = "start";
+        for (int steps = 0; steps < 100 && state != "accept"; steps++)
+        {
+            string body = _states[state];
+            foreach (Match e in Regex.Matches(body, @"pkt\.extract\(h\.(\w+)\)\s*;"))
+            {
+                string instance = e.Groups[1].Value;
+                var fields = _headerTypes[_instances[instance]];
+                int size = fields.Sum(f => f.Width);
+                if (bit + size > frame.Length * 8L) return (values, valid);   // PacketTooShort: the parser stops
+                foreach (var (name, width) in fields)
+                {
+                    values[$"h.{instance}.{name}"] = ReadBits(frame, bit, width);
+                    bit += width;
+                }
+                valid.Add(instance);
+            }
+            var select = Regex.Match(body, @"transition\s+select\(([\w.]+)\)\s*\{([^}]*)\}");
+            if (select.Success)
+            {
+                long key = values[select.Groups[1].Value];
+                string next = "accept";
+                foreach (Match c in Regex.Matches(select.Groups[2].Value, @"(\w+)\s*:\s*(\w+)\s*;"))
+                {
+                    if (c.Groups[1].Value == "default" || Number(c.Groups[1].Value) == key)
+                    {
+                        next = c.Groups[2].Value;
+                        break;
+                    }
+                }
+                state = next;
+            }
+            else state = Regex.Match(body, @"transition\s+(\w+)\s*;").Groups[1].Value;
+        }
+        return (values, valid);
+    }
+
+    private static long ReadBits(byte[] frame, long start, int width)
+    {
+        ulong value = 0;
+        for (int i = 0; i < width; i++)
+        {
+            long b = start + i;
+            value = (value << 1) | (uint)((frame[b / 8] >> (7 - (int)(b % 8))) & 1);
+        }
+        return (long)value;   // fields wider than 64 bits keep their low 64 bits (never read by the model)
     }
 }

@@ -173,6 +173,27 @@ public sealed class SearchCompilationTests
     }
 
     [Fact]
+    public void Random_strategy_samples_every_point_after_the_fixed_ones_at_random()
+    {
+        using var random = new TempProject().Spec(ToySearch(extra: ", \"strategy\": \"random\"")).File("train.csv", TempProject.ToyCsv(300));
+        using var guided = new TempProject().Spec(ToySearch()).File("train.csv", TempProject.ToyCsv(300));
+        var r = Compile(random, cache: false);
+        var g = Compile(guided, cache: false);
+        Assert.True(r.Success, string.Join("\n", r.Diagnostics));
+        Assert.True(g.Success, string.Join("\n", g.Diagnostics));
+        Assert.Equal(8, r.Trials.Count);
+        Assert.Equal(Proposal.Fixed, r.Trials[0].Proposal);   // the .hspec's own settings still come first
+        Assert.All(r.Trials.Skip(1), t => Assert.Equal(Proposal.Random, t.Proposal));
+        Assert.Contains(g.Trials, t => t.Proposal == Proposal.Model);   // the default strategy hands over to the surrogate
+        Assert.True(File.Exists(random.SpecPath + ".lock"));
+        Assert.Contains("Random search", r.Files!["report.md"]);
+        Assert.DoesNotContain("Random search", g.Files!["report.md"]);
+
+        random.Spec(ToySearch(extra: ", \"strategy\": \"grid\""));
+        Assert.Contains("must be one of bayesian, random", TempProject.Single(Compile(random, cache: false), "HMC0005").Message);
+    }
+
+    [Fact]
     public void Without_search_each_algorithm_is_one_trial_on_all_features_and_no_lock_is_written()
     {
         using var project = new TempProject().Spec(TempProject.ToySpec).File("train.csv", TempProject.ToyCsv(200));

@@ -1,0 +1,181 @@
+using System.Collections.Generic;
+using System.Linq;
+using Homunculus.Compiler.Diagnostics;
+using Homunculus.Compiler.Spec;
+using Homunculus.Model.Diagnostics;
+using Homunculus.Model.Interpretation;
+using Homunculus.Model.Ir;
+using Homunculus.Model.Packets;
+
+namespace Homunculus.Compiler.Data;
+
+/// <summary>
+/// Turns labelled packet captures into rows: one row per packet (that passes the capture's filter), each
+/// feature the value of its packet field computed by <see cref="PacketFieldExtractor"/>, the semantics the
+/// generated switch parser implements (docs/packet-features.md).
+/// </summary>
+public static class PcapLoader
+{
+    /// <summary>The encoding of a packet field: its unsigned value as is (scale 1, offset 0, the field's width).</summary>
+    public static FeatureEncoding Encoding(string name, PacketField field) => new()
+    {
+        Name = name,
+        Kind = FeatureKind.Integer,
+        Bits = field.Bits,
+        Scale = 1,
+        Offset = 0,
+        Max = field.Mask,
+        Field = field.Name,
+    };
+
+    private sealed record CaptureRows(PcapCapture Capture, List<long[]> Rows, int Filtered);
+
+    public static LoadedData? Load(HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
+    {
+        var pcap = spec.Data.Pcap!;
+        var fields = spec.Features.Select(f => PacketFields.Find(f.Field)!).ToList();
+        var encodings = spec.Features.Select((f, i) => Encoding(f.Name, fields[i])).ToList();
+
+        var train = ReadAll(spec, pcap.Train, fields, files, diagnostics);
+        var test = ReadAll(spec, pcap.Test, fields, files, diagnostics);
+        if (train is null || test is null) return null;
+
+        List<ClassInfo> classes = spec.Data.Classes is { } declared
+            ? declared.Select(c => new ClassInfo { Name = c.Name, Labels = c.Labels.ToEquatableArray(), TakesOtherLabels = c.TakesOtherLabels }).ToList()
+            : train.Select(c => c.Capture.Label).Distinct().OrderBy(l => l, StringComparer.Ordinal)
+                .Select(l => new ClassInfo { Name = l, Labels = EquatableArray.From(l) }).ToList();
+        var labelToClass = new Dictionary<string, int>(StringComparer.Ordinal);
+        int otherClass = -1;
+        for (int c = 0; c < classes.Count; c++)
+        {
+            foreach (var label in classes[c].Labels) labelToClass[label] = c;
+            if (classes[c].TakesOtherLabels) otherClass = c;
+        }
+        int? ClassOf(CaptureRows capture)
+        {
+            if (labelToClass.TryGetValue(capture.Capture.Label, out int cls)) return cls;
+            if (otherClass >= 0) return otherClass;
+            diagnostics.Report(DiagnosticCatalog.UnmappedLabel, capture.Capture.File.Location, capture.Capture.Label);
+            return null;
+        }
+        var trainClasses = train.Select(ClassOf).ToList();
+        var testClasses = test.Select(ClassOf).ToList();
+        if (diagnostics.HasErrors) return null;
+
+        // A class with no packet at all (every capture filtered empty) is an error: the filter is probably wrong.
+        for (int c = 0; c < classes.Count; c++)
+        {
+            var ofClass = Enumerable.Range(0, train.Count).Where(i => trainClasses[i] == c).ToList();
+            if (ofClass.Count > 0 && ofClass.Sum(i => train[i].Rows.Count) == 0)
+            {
+                var first = train[ofClass[0]].Capture;
+                diagnostics.Report(DiagnosticCatalog.NoPackets, first.File.Location, first.File.Written, first.Label);
+                return null;
+            }
+        }
+
+        var notes = new List<string>
+        {
+            $"{train.Sum(c => c.Rows.Count) + test.Sum(c => c.Rows.Count)} packets from {train.Count + test.Count} captures"
+                + (train.Sum(c => c.Filtered) + test.Sum(c => c.Filtered) is int filtered and > 0 ? $" ({filtered} packets dropped by the source-MAC filter)" : ""),
+        };
+
+        Dataset trainSet, testSet;
+        bool holdout = test.Count == 0;
+        if (!holdout)
+        {
+            trainSet = Rows(train, trainClasses, Enumerable.Range(0, train.Count));
+            testSet = Rows(test, testClasses, Enumerable.Range(0, test.Count));
+        }
+        else if (pcap.HoldoutByFile)
+        {
+            // Whole captures per class: seeded, stratified by class over files (a class with one file keeps it for training).
+            var (keep, heldOut) = Splits.Stratified(trainClasses.Select(c => c!.Value).ToList(), spec.Data.Holdout, spec.Seed);
+            trainSet = Rows(train, trainClasses, keep);
+            testSet = Rows(train, trainClasses, heldOut);
+            notes.Add($"test set: {heldOut.Count} of {train.Count} captures held out whole (per class, seed {spec.Seed})");
+        }
+        else
+        {
+            var all = Rows(train, trainClasses, Enumerable.Range(0, train.Count));
+            var (keep, heldOut) = Splits.Stratified(all.Classes, spec.Data.Holdout, spec.Seed);
+            trainSet = all.Subset(keep);
+            testSet = all.Subset(heldOut);
+        }
+        if (trainSet.Classes.Distinct().Count() < 2)
+        {
+            diagnostics.Report(DiagnosticCatalog.SingleClass, spec.Data.LabelLocation, trainSet.Rows == 0 ? "(none)" : classes[trainSet.Classes[0]].Name);
+            return null;
+        }
+        if (testSet.Rows == 0)
+        {
+            diagnostics.Report(DiagnosticCatalog.EmptyData, spec.Data.LabelLocation, "the test set (every class has a single capture: add captures, set data.test, or use \"holdoutBy\": \"packet\")");
+            return null;
+        }
+        return new LoadedData(encodings, classes, trainSet, testSet, holdout, notes);
+
+        Dataset Rows(List<CaptureRows> captures, List<int?> classOf, IEnumerable<int> which)
+        {
+            var encoded = new List<long>();
+            var labels = new List<int>();
+            foreach (int i in which)
+            {
+                foreach (var row in captures[i].Rows)
+                {
+                    for (int f = 0; f < row.Length; f++) encoded.Add(FeatureEncoder.EncodeNumber(encodings[f], row[f]));
+                    labels.Add(classOf[i]!.Value);
+                }
+            }
+            return new Dataset(encodings.Count, encoded.ToArray(), labels.ToArray());
+        }
+    }
+
+    private static List<CaptureRows>? ReadAll(HSpec spec, IReadOnlyList<PcapCapture> captures, List<PacketField> fields, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
+    {
+        var result = new List<CaptureRows>();
+        foreach (var capture in captures)
+        {
+            byte[]? mac = null;
+            if (capture.EthSrc is { } macText) mac = PcapReader.ParseMac(macText);
+            else if (capture.EthSrcFile is { } macFile)
+            {
+                string text = System.Text.Encoding.UTF8.GetString(files[macFile.FullPath]);
+                mac = PcapReader.ParseMac(text);
+                if (mac is null)
+                {
+                    diagnostics.Report(DiagnosticCatalog.DataReadError, macFile.Location, macFile.FullPath, $"it does not hold a MAC address (found '{text.Trim()}')");
+                    return null;
+                }
+            }
+            byte[] bytes = files[capture.File.FullPath];
+            var frames = PcapReader.TryRead(bytes, out string? error);
+            if (frames is null)
+            {
+                diagnostics.Report(DiagnosticCatalog.PcapUnreadable, capture.File.Location, DataLoader.DisplayPath(spec, capture.File.FullPath), error!);
+                return null;
+            }
+            var rows = new List<long[]>(frames.Count);
+            int filtered = 0;
+            foreach (var frame in frames)
+            {
+                if (mac is not null && !FromMac(bytes, frame, mac))
+                {
+                    filtered++;
+                    continue;
+                }
+                rows.Add(PacketFieldExtractor.Extract(fields, bytes, frame.Offset, frame.CapturedLength));
+            }
+            result.Add(new CaptureRows(capture, rows, filtered));
+        }
+        return result;
+    }
+
+    /// <summary>Whether the frame's Ethernet source address (bytes 6-11) is <paramref name="mac"/>.</summary>
+    public static bool FromMac(byte[] bytes, PcapFrame frame, byte[] mac)
+    {
+        if (frame.CapturedLength < 12) return false;
+        for (int i = 0; i < 6; i++)
+            if (bytes[frame.Offset + 6 + i] != mac[i]) return false;
+        return true;
+    }
+}

@@ -43,6 +43,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void An_unexpected_failure_is_one_HMC9001_line_without_a_stack_trace()
+    {
+        // An output "folder" that is a file: the compiler cannot write there, which no check anticipates.
+        using var project = new TempProject().Spec(TempProject.ToySpec).File("train.csv", TempProject.ToyCsv(100)).File("taken", "a file");
+        var (exit, output) = RunCompiler("compile", project.SpecPath, "-o", Path.Combine(project.Root, "taken"));
+        Assert.Equal(1, exit);
+        Assert.Single(output.Split('\n'), l => l.Contains("error HMC9001", System.StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
     public void Bad_arguments_give_a_usage_error()
     {
         var (exit, output) = RunCompiler("compile");

@@ -7,7 +7,36 @@ namespace Homunculus.Bench;
 /// platform with its constraints, identical for every row of an application (only the algorithm and
 /// its settings change).
 /// </summary>
-public sealed record Application(string Id, string Title, string DataNote, Func<JObject> BaseSpec, Baseline Baseline);
+/// <param name="Objective">The .hspec `objective` (what the search maximizes and Δ compares): weighted-f1 or macro-f1.</param>
+/// <param name="PlatformNote">The platform and constraints of every row, in words.</param>
+/// <param name="PacketFields">Features are packet fields (pcap data): bmv2 only (Taurus and Tofino refuse them, HMC2008).</param>
+public sealed record Application(
+    string Id,
+    string Title,
+    string DataNote,
+    Func<JObject> BaseSpec,
+    Baseline Baseline,
+    string Objective = "weighted-f1",
+    string PlatformNote = "Taurus 12 x 10 at >= 1 GPkt/s and <= 500 ns",
+    bool PacketFields = false)
+{
+    /// <summary>The test metrics a quality table reports: the objective first, then weighted F1 if it differs.</summary>
+    public IReadOnlyList<string> Metrics => Objective == "weighted-f1" ? new[] { "weighted-f1" } : new[] { Objective, "weighted-f1" };
+
+    public static string MetricName(string metric) => metric switch
+    {
+        "weighted-f1" => "weighted F1",
+        "macro-f1" => "macro F1",
+        _ => metric,
+    };
+
+    public static double Of(Homunculus.Compiler.Training.Metrics m, string metric) => metric switch
+    {
+        "macro-f1" => m.MacroF1,
+        "accuracy" => m.Accuracy,
+        _ => m.WeightedF1,
+    };
+}
 
 /// <summary>The hand-tuned model a row compares against: a fixed family and settings.</summary>
 public sealed record Baseline(string Label, string Algorithm, JObject Settings);
@@ -85,7 +114,51 @@ public static class Applications
         // The Homunculus work's hand-tuned botnet network shape: 4 x 10 neurons.
         new Baseline("hand-tuned DNN 4 x 10", "dnn", JObject.Parse("""{ "hidden": [10, 10, 10, 10] }""")));
 
-    public static IReadOnlyList<Application> All { get; } = new[] { AnomalyDetection, TrafficClassification };
+    /// <summary>The IoT Sentinel devices of samples/DeviceClassification/data (one folder each).</summary>
+    public static readonly string[] DeviceFeatures =
+    {
+        "packet.length", "eth.type", "ipv4.protocol", "ipv4.ttl", "ipv4.flags", "ipv4.dscp",
+        "ipv6.nextHeader", "tcp.srcPort", "tcp.dstPort", "tcp.flags", "tcp.window",
+        "udp.srcPort", "udp.dstPort", "udp.length", "icmp.type",
+    };
+
+    /// <summary>
+    /// Device-type identification from single packets, the samples/DeviceClassification data and
+    /// features (referenced in place, not copied). Packet-field programs run on bmv2 only (Taurus and
+    /// Tofino refuse them with HMC2008), so the platform is bmv2 with its defaults (no resource
+    /// limit), not the Taurus grid of the other applications.
+    /// </summary>
+    public static Application DeviceClassification { get; } = new(
+        "iot-sentinel",
+        "Device classification, IoT Sentinel captures (8 devices, single packets)",
+        "samples/DeviceClassification/data (IoT Sentinel set-up captures of 8 devices, referenced in place): train = data/train/*/*.pcap, test = data/test/*/*.pcap (sessions 1 and 2 of each person, held out whole), label = the capture's folder, only the packets the device sent (`ethSrcFile`); every packet is a row; the sample's 15 packet-field features (packet.length, eth.type, ipv4.protocol, ipv4.ttl, ipv4.flags, ipv4.dscp, ipv6.nextHeader, tcp.srcPort, tcp.dstPort, tcp.flags, tcp.window, udp.srcPort, udp.dstPort, udp.length, icmp.type); the validation split is a stratified 20% of the training packets (per packet, as the compiler splits; the test captures are held out whole); objective macro-f1 (as the sample); 8 classes",
+        () => new JObject
+        {
+            ["name"] = "DeviceClassifier",
+            ["data"] = new JObject
+            {
+                ["format"] = "pcap",
+                ["train"] = Path.Combine(Repo.Root, "samples/DeviceClassification/data/train/*/*.pcap"),
+                ["test"] = Path.Combine(Repo.Root, "samples/DeviceClassification/data/test/*/*.pcap"),
+                ["labelFromFolder"] = true,
+                ["filter"] = new JObject { ["ethSrcFile"] = "_iotdevice-mac.txt" },
+            },
+            ["features"] = new JArray(DeviceFeatures),
+            ["objective"] = "macro-f1",
+            ["platform"] = new JObject { ["target"] = "bmv2" },
+        },
+        // The issue's baseline for the applications other than anomaly detection: the Homunculus work's
+        // hand-tuned botnet network shape, 4 x 10 neurons.
+        new Baseline("hand-tuned DNN 4 x 10", "dnn", JObject.Parse("""{ "hidden": [10, 10, 10, 10] }""")),
+        Objective: "macro-f1",
+        PlatformNote: "bmv2 with its defaults (no resource limit): packet-field programs run on bmv2 only, Taurus and Tofino refuse them (HMC2008), so this constraint differs from the Taurus applications'",
+        PacketFields: true);
+
+    /// <summary>The applications of the quality and search suites.</summary>
+    public static IReadOnlyList<Application> All { get; } = new[] { AnomalyDetection, TrafficClassification, DeviceClassification };
+
+    /// <summary>The applications with tabular (feature-header) data, which every target runs (the switch suite's Tofino comparison).</summary>
+    public static IReadOnlyList<Application> Tabular { get; } = All.Where(a => !a.PacketFields).ToArray();
 
     /// <summary>The application's .hspec with one algorithm and its settings (null: the family's defaults).</summary>
     public static JObject Spec(Application app, string algorithm, JObject? settings, int seed)

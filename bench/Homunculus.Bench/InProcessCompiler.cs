@@ -26,6 +26,9 @@ public sealed record CompileOutcome(
 
     /// <summary>The compiler's one-line summary (what it trained or searched, what it chose).</summary>
     public string? Summary { get; init; }
+
+    /// <summary>Rows of the training data (before the validation split) and of the test data, as the compiler loads them.</summary>
+    public (int Train, int Test) Rows { get; init; }
 }
 
 /// <summary>Runs Homunculus.Compiler's <see cref="Compilation.Run"/> on .hspec files written to a temp folder.</summary>
@@ -51,20 +54,21 @@ public static class InProcessCompiler
 
         // Test-set quality of the integer model the switch runs: the reference interpreter (bit-exact
         // with the stub and the data-plane programs) on the test rows as the compiler encodes them.
-        var test = LoadTest(specPath);
+        var data = LoadData(specPath);
+        var test = data.Test;
         var model = result.Model;
         var predictions = new int[test.Rows];
         for (int r = 0; r < test.Rows; r++) predictions[r] = ReferenceInterpreter.Predict(model, test.Row(r));
         var metrics = Metrics.Compute(test.Classes, predictions, model.Classes.Count);
-        return new CompileOutcome(true, null, model, metrics, model.Platform.Resources.ToList(), clock.Elapsed) { Trials = result.Trials, Summary = result.Summary };
+        return new CompileOutcome(true, null, model, metrics, model.Platform.Resources.ToList(), clock.Elapsed) { Trials = result.Trials, Summary = result.Summary, Rows = (data.Train.Rows, test.Rows) };
     }
 
-    private static Dataset LoadTest(string specPath)
+    private static LoadedData LoadData(string specPath)
     {
         var diagnostics = new DiagnosticBag();
         var spec = HSpecParser.Parse(specPath, File.ReadAllText(specPath), diagnostics) ?? throw new InvalidOperationException("spec: " + string.Join("; ", diagnostics.Items));
         var files = DataLoader.ReadFiles(spec, diagnostics) ?? throw new InvalidOperationException("data: " + string.Join("; ", diagnostics.Items));
         var data = DataLoader.Load(spec, files, diagnostics) ?? throw new InvalidOperationException("data: " + string.Join("; ", diagnostics.Items));
-        return data.Test;
+        return data;
     }
 }

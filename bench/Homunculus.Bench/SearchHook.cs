@@ -17,7 +17,7 @@ public enum SearchStrategy
 /// <summary>One search of an application's design space (every family allowed), Trials trials, one seed; scratch files go to Folder.</summary>
 public sealed record SearchRequest(Application App, SearchStrategy Strategy, int Trials, int Seed, string Folder);
 
-/// <summary>One trial, in the order the search ran them: its validation objective and whether the cost model accepted it.</summary>
+/// <summary>One trial, in the order the search ran them: its validation objective (the application's, fixed-point model) and whether the cost model accepted it.</summary>
 public sealed record SearchTrial(int Index, string Algorithm, string Configuration, double ValidationScore, bool Feasible);
 
 /// <summary>The chosen model (compiled, with its test metrics and figures), every trial, the wall-clock time.</summary>
@@ -81,10 +81,10 @@ public sealed class CompilerSearchRunner : ISearchRunner
             t.Number,
             t.Outcome.Config.Algorithm,
             $"{t.Outcome.Config.Features.Count} features; {t.Outcome.Config.DescribeSettings()}",
-            t.Outcome.Candidate.FixedValidation.WeightedF1,
+            Application.Of(t.Outcome.Candidate.FixedValidation, request.App.Objective),
             t.Outcome.Feasible)).ToList();
         Console.WriteLine($"  {request.App.Id} {(request.Strategy == SearchStrategy.Ours ? "our search" : "random search")} ({request.Trials} trials) seed {request.Seed}: "
-            + (outcome.Success ? $"{outcome.Summary}; test F1 {Fmt.F(outcome.FixedTest!.WeightedF1)}" : outcome.Error)
+            + (outcome.Success ? $"{outcome.Summary}; test {string.Join(", ", request.App.Metrics.Select(m => $"{Application.MetricName(m)} {Fmt.F(Application.Of(outcome.FixedTest!, m))}"))}" : outcome.Error)
             + $" ({outcome.Elapsed.TotalSeconds:F1} s)");
         return new SearchOutcome(outcome.Success ? outcome : null, trials, outcome.Elapsed);
     }

@@ -65,13 +65,16 @@ internal static class TreeCostEstimates
     public static IReadOnlyList<ResourceFigure> Bmv2Figures(ModelFile file, TreeEnsembleModel model, double multiplicationBudget)
     {
         var (worst, total) = Comparisons(model);
-        return new[]
+        var figures = new List<ResourceFigure>
         {
             new ResourceFigure { Name = "multiplications per packet", Value = 0, Budget = double.IsInfinity(multiplicationBudget) ? null : multiplicationBudget, Unit = "" },
             new ResourceFigure { Name = "comparisons per packet (worst case)", Value = worst, Unit = "" },
             new ResourceFigure { Name = "comparisons in the program", Value = total, Unit = "" },
-            new ResourceFigure { Name = "header bits", Value = file.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" },
         };
+        // Programs that read packet fields have no feature header.
+        if (!file.ReadsPacketFields)
+            figures.Add(new ResourceFigure { Name = "header bits", Value = file.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" });
+        return figures;
     }
 
     /// <summary>BMv2: comparisons a packet goes through in the worst case (the sum of the trees' depths), and in the program.</summary>

@@ -52,7 +52,9 @@ public sealed class ProcessTests
         {
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while (Volatile.Read(ref _trialLines) < count && !_process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Assert.True(Volatile.Read(ref _trialLines) >= count, "the compiler printed no trial lines:\n" + Output);
+            if (_process.HasExited) _process.WaitForExit();   // drains the output events still in flight
+            Assert.True(Volatile.Read(ref _trialLines) >= count, $"the compiler printed fewer than {count} trial lines (exited: {_process.HasExited}):\n" + Output);
+            Assert.False(_process.HasExited, "the compiler finished before it could be interrupted; the test needs a longer search:\n" + Output);
         }
 
         public (int ExitCode, string Output) Finish(int seconds = 120)
@@ -100,11 +102,12 @@ public sealed class ProcessTests
     [Fact]
     public void A_killed_search_resumes_from_its_recorded_trials_and_ends_as_an_uninterrupted_one()
     {
-        string csv = TempProject.ToyCsv(600);
-        using var reference = new TempProject().Spec(SearchSpec(10)).File("train.csv", csv);
+        // Long enough that the first run is still searching when it is killed.
+        string csv = TempProject.ToyCsv(2000);
+        using var reference = new TempProject().Spec(SearchSpec(40)).File("train.csv", csv);
         using (var straight = new Run(reference)) Assert.Equal(0, straight.Finish().ExitCode);
 
-        using var project = new TempProject().Spec(SearchSpec(10)).File("train.csv", csv);
+        using var project = new TempProject().Spec(SearchSpec(40)).File("train.csv", csv);
         string resumedOutput;
         using (var first = new Run(project))
         {

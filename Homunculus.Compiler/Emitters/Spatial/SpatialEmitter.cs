@@ -87,11 +87,6 @@ public sealed class SpatialEmitter : IEmitter
     /// <summary>Spatial's unsigned type of a feature field (the width it has in the feature header).</summary>
     internal static string FieldType(FeatureEncoding f) => $"U{f.FieldBits}";
 
-    /// <summary>
-    /// User text for a Scala comment. <see cref="Escaping.Comment"/> leaves no backslash, which matters here:
-    /// Scala 2 (which Spatial uses) translates unicode escapes everywhere in the source, comments included.
-    /// </summary>
-    internal static string ScalaComment(string text) => Escaping.Comment(text);
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -183,7 +178,7 @@ public sealed class SpatialEmitter : IEmitter
         GeneratedHeader.Write(w, GeneratorName, model);
         foreach (var line in description) w.Line("// " + line);
         for (int c = 0; c < model.Classes.Count; c++)
-            w.Line($"// class {c}: '{ScalaComment(model.Classes[c].Name)}'");
+            w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
         w.Line();
         w.Line("import spatial.dsl._");
         w.Line();
@@ -197,7 +192,7 @@ public sealed class SpatialEmitter : IEmitter
                 for (int i = 0; i < model.Features.Count; i++)
                 {
                     var f = model.Features[i];
-                    w.Line($"val {Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{ScalaComment(f.Name)}', {f.Kind}");
+                    w.Line($"val {Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{Escaping.Comment(f.Name)}', {f.Kind}");
                 }
                 w.Line("val result = ArgOut[T]   // class index");
                 for (int i = 0; i < model.Features.Count; i++)
@@ -230,7 +225,7 @@ public sealed class SpatialEmitter : IEmitter
         }
         foreach (var g in groups.Where(g => g.Rows > 0))
         {
-            w.Line($"val {g.LutName} = LUT.fromFile[T]({g.Rows}, {g.Columns.Count})(\"{g.Path}\")   // one-hot of feature {g.Feature} '{ScalaComment(model.Features[g.Feature].Name)}'");
+            w.Line($"val {g.LutName} = LUT.fromFile[T]({g.Rows}, {g.Columns.Count})(\"{g.Path}\")   // one-hot of feature {g.Feature} '{Escaping.Comment(model.Features[g.Feature].Name)}'");
         }
         if (mlp.OutputClasses.Count > 0)
             w.Line($"val output_class = LUT[T]({mlp.OutputClasses.Count})({string.Join(", ", mlp.OutputClasses.Select(c => Signed(c)))})   // class of each output");
@@ -257,7 +252,7 @@ public sealed class SpatialEmitter : IEmitter
             {
                 if (!companded.Add(fi)) return;
                 string snake = Snake(f);
-                w.Line($"// '{ScalaComment(f.Name)}': log2 compand; each step takes over when the value is >= 2^p");
+                w.Line($"// '{Escaping.Comment(f.Name)}': log2 compand; each step takes over when the value is >= 2^p");
                 string read = ReadField(f, fi);
                 if (read.Length > 0) w.Line(read);
                 string previous = $"v_{snake}";
@@ -278,7 +273,7 @@ public sealed class SpatialEmitter : IEmitter
                 switch (input.Transform)
                 {
                     case InputTransform.Identity:
-                        w.Line($"x({i}) = {Field(f)}.value.to[T]   // '{ScalaComment(f.Name)}'");
+                        w.Line($"x({i}) = {Field(f)}.value.to[T]   // '{Escaping.Comment(f.Name)}'");
                         break;
                     case InputTransform.Log2Compand:
                         EnsureCompanded(f, input.Feature);
@@ -296,7 +291,7 @@ public sealed class SpatialEmitter : IEmitter
                         {
                             squared = $"{Field(f)}.value.to[T]";
                         }
-                        w.Line($"x({i}) = {squared} * {squared}   // '{ScalaComment(f.Name)}' squared");
+                        w.Line($"x({i}) = {squared} * {squared}   // '{Escaping.Comment(f.Name)}' squared");
                         break;
                     case InputTransform.OneHot:
                         var g = groups.First(gr => gr.Feature == input.Feature);
@@ -307,7 +302,7 @@ public sealed class SpatialEmitter : IEmitter
                         }
                         if (groupDone.Add(input.Feature))
                         {
-                            w.Line($"// '{ScalaComment(f.Name)}': one-hot by lookup; codes above {g.Rows - 2} share the all-zero last row");
+                            w.Line($"// '{Escaping.Comment(f.Name)}': one-hot by lookup; codes above {g.Rows - 2} share the all-zero last row");
                             string index = g.Clamped
                                 ? $"mux(v_{snake} > {Unsigned(g.Rows - 2, f)}, {Unsigned(g.Rows - 1, f)}, v_{snake})"
                                 : $"v_{snake}";

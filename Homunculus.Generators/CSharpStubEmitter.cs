@@ -137,6 +137,7 @@ namespace Homunculus.Generators
                     }
                     WriteParse();
                     if (_model.ReadsPacketFields) new PacketFieldStub(_w, _model, _fields).Write();
+                    if (ClassActions.Any(_model)) ActionStub.Write(_w, _model, _classMembers);
                     WriteTryGetClass();
                     WriteEvaluate();
                     WriteHelpers();

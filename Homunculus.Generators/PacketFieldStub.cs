@@ -42,21 +42,41 @@ namespace Homunculus.Generators
             _ => "",
         };
 
+        private const string Layout = "int etherType, int ipv4, int ipv6, int tcp, int udp, int icmp";
+        private const string LayoutArguments = "etherType, ipv4, ipv6, tcp, udp, icmp";
+        private const string LayoutOut = "out int etherType, out int ipv4, out int ipv6, out int tcp, out int udp, out int icmp";
+
         public void Write()
         {
-            var packetFields = _model.Features.Select(f => f.Field == null ? null : PacketFields.Find(f.Field)).ToList();
-            var read = new HashSet<PacketLayer>(packetFields.Where(p => p != null).Select(p => p!.Layer));
             _w.Line();
             _w.Line("/// <summary>");
             _w.Line("/// The features of a raw Ethernet frame (no FCS): the packet fields the generated switch program parses, with");
             _w.Line("/// its semantics - one 802.1Q tag, IPv4 options, no IPv6 extension headers, layer 4 of first fragments only; a");
             _w.Line("/// field whose header the frame lacks (or that does not fit in it) is 0. Never throws, allocates nothing.");
+            if (_model.KeepsFlowState)
+                _w.Line($"/// Flow features are 0 here: <see cref=\"{StubNames.FlowTracker}.{StubNames.Observe}\"/> computes them over a packet stream.");
             _w.Line("/// </summary>");
             _w.Line($"public static {StubNames.FeaturesStruct} {StubNames.FromPacket}(global::System.ReadOnlySpan<byte> frame)");
             _w.Line("{");
             _w.Indent();
+            _w.Line($"{StubNames.ParseFrame}(frame, {LayoutOut});");
+            _w.Line($"return {StubNames.ReadFields}(frame, {LayoutArguments});");
+            _w.Outdent();
+            _w.Line("}");
+            WriteParseFrame();
+            WriteReadFields();
+            if (_model.KeepsFlowState) new FlowTrackerStub(_w, _model, _fields).Write();
+        }
+
+        /// <summary>Where the headers start (-1: absent), as the switch's parser finds them.</summary>
+        private void WriteParseFrame()
+        {
+            _w.Line();
+            _w.Line($"private static void {StubNames.ParseFrame}(global::System.ReadOnlySpan<byte> frame, {LayoutOut})");
+            _w.Line("{");
+            _w.Indent();
             _w.Line("int length = frame.Length;");
-            _w.Line("int etherType = 0, ipv4 = -1, ipv6 = -1, tcp = -1, udp = -1, icmp = -1;");
+            _w.Line("etherType = 0; ipv4 = -1; ipv6 = -1; tcp = -1; udp = -1; icmp = -1;");
             _w.Line($"if (length >= {I(E.EthernetBytes)})");
             using (_w.Block("{"))
             {
@@ -96,11 +116,19 @@ namespace Homunculus.Generators
                 _w.Line($"else if (protocol == {I(E.ProtocolUdp)} && length >= l4 + {I(E.UdpBytes)}) udp = l4;");
                 _w.Line($"else if (icmpProtocol && length >= l4 + {I(E.IcmpBytes)}) icmp = l4;");
             }
-            // Offsets no field reads: discarded, so projects that treat warnings as errors build.
-            var unread = new[] { PacketLayer.Ipv4, PacketLayer.Ipv6, PacketLayer.Tcp, PacketLayer.Udp, PacketLayer.Icmp }.Where(l => !read.Contains(l)).ToList();
-            if (!read.Contains(PacketLayer.Ethernet)) _w.Line("_ = etherType;");
-            foreach (var layer in unread) _w.Line($"_ = {Variable(layer)};");
+            _w.Outdent();
+            _w.Line("}");
+        }
+
+        /// <summary>The packet-field features of a parsed frame (flow features stay 0).</summary>
+        private void WriteReadFields()
+        {
+            var packetFields = _model.Features.Select(f => PacketFields.Find(f.Field)).ToList();
             _w.Line();
+            _w.Line($"private static {StubNames.FeaturesStruct} {StubNames.ReadFields}(global::System.ReadOnlySpan<byte> frame, {Layout})");
+            _w.Line("{");
+            _w.Indent();
+            _w.Line("int length = frame.Length;");
             _w.Line($"{StubNames.FeaturesStruct} features = default;");
             for (int f = 0; f < _model.Features.Count; f++)
             {

@@ -20,6 +20,8 @@ public sealed class Bmv2CostModel : CostModel
 
     public override string? CannotRun(string algorithm) => null;
 
+    public override string? CannotReadField(string field) => null;
+
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
     {
         if (model.Model is TreeEnsembleModel trees) return TreeCostEstimates.Bmv2Figures(model, trees, Parameter(platform, "multiplications"));

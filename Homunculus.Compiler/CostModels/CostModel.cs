@@ -20,6 +20,14 @@ public abstract class CostModel
     /// <summary>Null when the target can run models of this kind, else the reason it cannot.</summary>
     public abstract string? CannotRun(string algorithm);
 
+    /// <summary>
+    /// Null when the target's program can read the feature source <paramref name="field"/> (a packet field,
+    /// docs/packet-features.md), else the reason it cannot (HMC2008). By default: standard packet fields only,
+    /// which a switch's parser extracts in front of the model.
+    /// </summary>
+    public virtual string? CannotReadField(string field) =>
+        Homunculus.Model.Packets.PacketFields.Find(field) is null ? $"the {Target} code generator reads standard packet fields only (docs/packet-features.md); use bmv2" : null;
+
     /// <summary>Estimated figures of <paramref name="model"/> against the budgets of <paramref name="platform"/>.</summary>
     public abstract IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform);
 

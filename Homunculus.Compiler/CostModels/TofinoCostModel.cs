@@ -37,6 +37,8 @@ public sealed class TofinoCostModel : CostModel
         _ => null,
     };
 
+    public override string? CannotReadField(string field) => TnaPacketParser.CannotRead(field);
+
     public TofinoResources Resources(PlatformSpec platform) => TofinoResources.From(name => Parameter(platform, name));
 
     /// <summary>The lowering and its stage allocation for <paramref name="platform"/>'s parameters (null allocation when there is no lowering).</summary>

@@ -16,24 +16,29 @@ namespace Homunculus.Compiler.Data;
 /// </summary>
 public static class PcapLoader
 {
-    /// <summary>The encoding of a packet field: its unsigned value as is (scale 1, offset 0, the field's width).</summary>
-    public static FeatureEncoding Encoding(string name, PacketField field) => new()
+    /// <summary>The encoding of a packet or flow field: its unsigned value as is (scale 1, offset 0, the field's width).</summary>
+    public static FeatureEncoding Encoding(string name, string field)
     {
-        Name = name,
-        Kind = FeatureKind.Integer,
-        Bits = field.Bits,
-        Scale = 1,
-        Offset = 0,
-        Max = field.Mask,
-        Field = field.Name,
-    };
+        int bits = PacketFields.Find(field)?.Bits ?? FlowFields.Find(field)?.Bits
+            ?? throw new ArgumentException($"'{field}' is neither a packet field nor a flow field", nameof(field));
+        return new FeatureEncoding
+        {
+            Name = name,
+            Kind = FeatureKind.Integer,
+            Bits = bits,
+            Scale = 1,
+            Offset = 0,
+            Max = bits >= 63 ? long.MaxValue : (1L << bits) - 1,
+            Field = field,
+        };
+    }
 
-    private sealed record CaptureRows(PcapCapture Capture, List<long[]> Rows, int Filtered);
+    private sealed record CaptureRows(PcapCapture Capture, List<long[]> Rows, int Filtered, int Undecided);
 
     public static LoadedData? Load(HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
     {
         var pcap = spec.Data.Pcap!;
-        var fields = spec.Features.Select(f => PacketFields.Find(f.Field)!).ToList();
+        var fields = spec.Features.Select(f => f.Field!).ToList();
         var encodings = spec.Features.Select((f, i) => Encoding(f.Name, fields[i])).ToList();
 
         var train = ReadAll(spec, pcap.Train, fields, files, diagnostics);
@@ -69,7 +74,10 @@ public static class PcapLoader
             if (ofClass.Count > 0 && ofClass.Sum(i => train[i].Rows.Count) == 0)
             {
                 var first = train[ofClass[0]].Capture;
-                diagnostics.Report(DiagnosticCatalog.NoPackets, first.File.Location, first.File.Written, first.Label);
+                string why = ofClass.Sum(i => train[i].Undecided) > 0 && spec.Flow is { } flow
+                    ? $"reaches its flow's packet {flow.ClassifyAt}, where the model decides (flow.classifyAt)"
+                    : "passes the filter";
+                diagnostics.Report(DiagnosticCatalog.NoPackets, first.File.Location, first.File.Written, first.Label, why);
                 return null;
             }
         }
@@ -77,7 +85,8 @@ public static class PcapLoader
         var notes = new List<string>
         {
             $"{train.Sum(c => c.Rows.Count) + test.Sum(c => c.Rows.Count)} packets from {train.Count + test.Count} captures"
-                + (train.Sum(c => c.Filtered) + test.Sum(c => c.Filtered) is int filtered and > 0 ? $" ({filtered} packets dropped by the source-MAC filter)" : ""),
+                + (train.Sum(c => c.Filtered) + test.Sum(c => c.Filtered) is int filtered and > 0 ? $" ({filtered} packets dropped by the source-MAC filter)" : "")
+                + (train.Sum(c => c.Undecided) + test.Sum(c => c.Undecided) is int undecided and > 0 ? $" ({undecided} packets before their flow's packet {spec.Flow!.ClassifyAt}, where the model decides)" : ""),
         };
 
         Dataset trainSet, testSet;
@@ -130,7 +139,7 @@ public static class PcapLoader
         }
     }
 
-    private static List<CaptureRows>? ReadAll(HSpec spec, IReadOnlyList<PcapCapture> captures, List<PacketField> fields, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
+    private static List<CaptureRows>? ReadAll(HSpec spec, IReadOnlyList<PcapCapture> captures, List<string> fields, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
     {
         var result = new List<CaptureRows>();
         foreach (var capture in captures)
@@ -155,17 +164,27 @@ public static class PcapLoader
                 return null;
             }
             var rows = new List<long[]>(frames.Count);
-            int filtered = 0;
+            int filtered = 0, undecided = 0;
+            // One flow table per capture (a capture is one traffic source); every frame updates the flows, as
+            // every packet through the switch does, but only the selected, decided packets become rows.
+            var pipeline = new PacketFeaturePipeline(fields, spec.Flow);
             foreach (var frame in frames)
             {
+                var values = new long[fields.Count];
+                bool decided = pipeline.Observe(bytes, frame.Offset, frame.CapturedLength, frame.TimestampMicroseconds, values);
                 if (mac is not null && !FromMac(bytes, frame, mac))
                 {
                     filtered++;
                     continue;
                 }
-                rows.Add(PacketFieldExtractor.Extract(fields, bytes, frame.Offset, frame.CapturedLength));
+                if (!decided)
+                {
+                    undecided++;
+                    continue;
+                }
+                rows.Add(values);
             }
-            result.Add(new CaptureRows(capture, rows, filtered));
+            result.Add(new CaptureRows(capture, rows, filtered, undecided));
         }
         return result;
     }

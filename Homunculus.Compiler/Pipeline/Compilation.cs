@@ -16,6 +16,7 @@ using Homunculus.Compiler.Spec;
 using Homunculus.Compiler.Training;
 using Homunculus.Model.Diagnostics;
 using Homunculus.Model.Ir;
+using Homunculus.Model.Packets;
 using Homunculus.Model.Naming;
 using Newtonsoft.Json.Linq;
 
@@ -78,6 +79,7 @@ public static class Compilation
 
             CheckTarget(spec, diagnostics);
             CheckNames(spec, diagnostics);
+            ActionSpecs.CheckTarget(spec, diagnostics);
             if (diagnostics.HasErrors) return Failed(diagnostics);
 
             inputs.AddRange(spec.Data.Train.Select(p => p.FullPath).Where(File.Exists));
@@ -130,6 +132,7 @@ public static class Compilation
         var data = DataLoader.Load(spec, files, diagnostics);
         if (data is null) return null;
         CheckGeneratedNames(spec, data, diagnostics);
+        ActionSpecs.CheckClasses(spec, data.Classes, diagnostics);
         if (diagnostics.HasErrors) return null;
 
         var objective = ResolveObjective(spec, data, diagnostics);
@@ -154,7 +157,8 @@ public static class Compilation
             if (spec.MinimumIsError) return null;
         }
 
-        var model = chosen.Model;
+        // Actions never change training: trials (and the trial store) hold models without them.
+        var model = ActionSpecs.Apply(chosen.Model, spec.Actions);
         var outputs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal)
         {
             [ModelFileName] = new GeneratedFile(ModelFileName, ModelFileJson.Serialize(model)).Bytes,
@@ -215,11 +219,15 @@ public static class Compilation
     private static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)
     {
         var costModel = CostModel.For(spec.Platform.Target)!;
-        if (spec.Features.FirstOrDefault(f => f.Field is not null) is { } fieldFeature && spec.Platform.Target != "bmv2")
+        foreach (var fieldFeature in spec.Features.Where(f => f.Field is not null))
         {
-            string reason = spec.Platform.Target == "tofino" ? Homunculus.Compiler.Emitters.Tna.TnaLowering.PacketFieldsReason : SpatialEmitter.PacketFieldsReason;
-            diagnostics.Report(DiagnosticCatalog.FeatureSourceNotOnTarget, fieldFeature.Location, fieldFeature.Name, fieldFeature.Field!, reason);
+            if (costModel.CannotReadField(fieldFeature.Field!) is { } reason)
+                diagnostics.Report(DiagnosticCatalog.FeatureSourceNotOnTarget, fieldFeature.Location, fieldFeature.Name, fieldFeature.Field!, reason);
         }
+        // Flow state is generated for bmv2 only; a flow feature already says so above, a bare classification point says it here.
+        if (spec.Flow is not null && spec.Platform.Target != "bmv2" && !spec.Features.Any(f => FlowFields.Find(f.Field) is not null))
+            diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.Platform.TargetLocation, "flow",
+                $"keeps per-flow state in registers, which the {spec.Platform.Target} code generator does not emit yet (bmv2 only, docs/flow-features.md)");
         foreach (var algorithm in spec.Algorithms)
         {
             if (costModel.CannotRun(algorithm) is { } reason)
@@ -270,7 +278,7 @@ public static class Compilation
     private static string TrialContext(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files)
     {
         var json = HSpecParser.LoadJson(text, out _)!;
-        foreach (var name in new[] { "$schema", "search", "model", "algorithms", "platform", "objective" }) json.Remove(name);
+        foreach (var name in new[] { "$schema", "search", "model", "algorithms", "platform", "objective", ActionSpecs.Property, ActionSpecs.CpuSessionProperty }) json.Remove(name);
         if (json["data"] is JObject data)
         {
             data.Remove("train");

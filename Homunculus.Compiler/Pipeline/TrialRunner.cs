@@ -148,5 +148,6 @@ public sealed class TrialRunner
         Features = _data.Features.ToEquatableArray(),
         Classes = _data.Classes.ToEquatableArray(),
         Model = node,
+        Flow = _spec.Flow,
     };
 }

@@ -27,6 +27,10 @@ public sealed record HSpec
     public required int Seed { get; init; }
     /// <summary>The design-space search settings; null: each algorithm is trained once with its settings (docs/search.md).</summary>
     public SearchSpec? Search { get; init; }
+    /// <summary>The flow table of a program with flow features or a classification point (docs/flow-features.md); null: no flow state.</summary>
+    public FlowSettings? Flow { get; init; }
+    /// <summary>The per-class actions as declared, in .hspec order (docs/actions.md); empty: every class is forwarded.</summary>
+    public IReadOnlyList<ActionSpec> Actions { get; init; } = [];
     /// <summary>Per algorithm, whether "model.&lt;name&gt;" was written (with a search, those settings are tried first).</summary>
     public IReadOnlySet<string> ExplicitSettings { get; init; } = new HashSet<string>();
 }

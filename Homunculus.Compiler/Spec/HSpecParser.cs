@@ -6,6 +6,7 @@ using Homunculus.Compiler.Data;
 using Homunculus.Compiler.Diagnostics;
 using Homunculus.Model.Diagnostics;
 using Homunculus.Model.Ir;
+using Homunculus.Model.Packets;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -20,7 +21,8 @@ public sealed class HSpecParser
     public static readonly IReadOnlyList<string> Objectives = new[] { "accuracy", "f1", "macro-f1", "weighted-f1" };
     public static readonly IReadOnlyList<string> Targets = new[] { "bmv2", "taurus", "tofino" };
 
-    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search" };
+    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search", "flow", ActionSpecs.Property, ActionSpecs.CpuSessionProperty };
+    private static readonly string[] FlowProperties = { "bidirectional", "tableSize", "timeoutSeconds", "classifyAt" };
     private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
     private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing", "field" };
@@ -103,6 +105,8 @@ public sealed class HSpecParser
         var platform = platformToken is null ? null : ParsePlatform(platformToken);
         int seed = _r.Integer(root, "seed", 0, int.MaxValue) ?? 42;
         var search = ParseSearch(root);
+        var flow = ParseFlow(root, features);
+        var actions = ActionSpecs.Parse(root, _r);
 
         if (_diagnostics.HasErrors || data is null || platform is null || nameToken is null) return null;
         return new HSpec
@@ -121,6 +125,8 @@ public sealed class HSpecParser
             Platform = platform,
             Seed = seed,
             Search = search,
+            Flow = flow,
+            Actions = actions,
             ExplicitSettings = root["model"] is JObject written ? written.Properties().Select(p => p.Name).ToHashSet() : new HashSet<string>(),
         };
     }
@@ -373,10 +379,49 @@ public sealed class HSpecParser
 
     private void CheckField(JToken token, string field)
     {
-        if (Homunculus.Model.Packets.PacketFields.Find(field) is not null) return;
-        string? suggestion = Homunculus.Model.Packets.PacketFields.Suggest(field);
+        if (Homunculus.Model.Packets.PacketFields.Find(field) is not null || FlowFields.Find(field) is not null) return;
+        string? suggestion = FlowFields.IsFlowName(field) ? null : Homunculus.Model.Packets.PacketFields.Suggest(field);
+        var known = FlowFields.IsFlowName(field) ? FlowFields.Names : Homunculus.Model.Packets.PacketFields.Names;
         _diagnostics.Report(DiagnosticCatalog.UnknownPacketField, _r.Loc(token), field,
-            suggestion is null ? $" (known: {string.Join(", ", Homunculus.Model.Packets.PacketFields.Names)})" : $"; did you mean '{suggestion}'?");
+            suggestion is null ? $" (known: {string.Join(", ", known)})" : $"; did you mean '{suggestion}'?");
+    }
+
+    /// <summary>
+    /// "flow": {"bidirectional", "tableSize", "timeoutSeconds", "classifyAt"}: the flow table of a program with
+    /// flow features or a classification point (docs/flow-features.md). Absent: defaults when a feature reads
+    /// a flow field, else no flow state.
+    /// </summary>
+    private FlowSettings? ParseFlow(JObject root, IReadOnlyList<FeatureSpec> features)
+    {
+        bool readsFlows = features.Any(f => FlowFields.Find(f.Field) is not null);
+        if (root["flow"] is not { } token) return readsFlows ? new FlowSettings() : null;
+        if (token is not JObject obj)
+        {
+            _r.WrongType(token, "flow", "an object");
+            return null;
+        }
+        _r.CheckProperties(obj, FlowProperties, "flow.");
+        if (!_pcap)
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), "flow", "needs packet data (\"data\": {\"format\": \"pcap\", ...}): flows are tracked over the packets of a capture");
+        int tableSize = _r.Integer(obj, "tableSize", 1, 1 << 24, "flow.") ?? FlowSettings.DefaultTableSize;
+        if ((tableSize & (tableSize - 1)) != 0)
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj["tableSize"]!), "flow.tableSize", $"must be a power of two (the switch indexes the table with the low bits of a hash), e.g. {HighestPowerOfTwo(tableSize)}");
+        double? timeout = _r.Number(obj, "timeoutSeconds", 0, 86400, "flow.");
+        int? classifyAt = _r.Integer(obj, "classifyAt", 1, 1 << 16, "flow.");
+        return new FlowSettings
+        {
+            TableSize = tableSize,
+            Bidirectional = _r.Boolean(obj, "bidirectional", "flow.") ?? false,
+            TimeoutMicroseconds = timeout is double seconds ? (long)Math.Round(seconds * 1e6) : FlowSettings.DefaultTimeoutMicroseconds,
+            ClassifyAt = classifyAt ?? 1,
+        };
+    }
+
+    private static int HighestPowerOfTwo(int value)
+    {
+        int power = 1;
+        while (power <= value / 2) power *= 2;
+        return power;
     }
 
     /// <summary>

@@ -151,7 +151,7 @@ public sealed class SpecReader
         return new SourceLocation(_path, line, column);
     }
 
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (int i = 0; i <= a.Length; i++) d[i, 0] = i;

@@ -30,6 +30,8 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor InvalidValue = Error("HMC0005", "Invalid value", "'{0}' {1}");
         public static readonly DiagnosticDescriptor UnknownPacketField = Error("HMC0007", "Unknown packet field", "'{0}' is not a packet field{1}");
         public static readonly DiagnosticDescriptor IdentifierCollision = Error("HMC0006", "Identifier collision", "{0} '{1}' and '{2}' both map to the identifier '{3}'; rename one");
+        public static readonly DiagnosticDescriptor UnknownActionClass = Error("HMC0030", "Action for an unknown class", "'actions' names the class '{0}', which the model does not have (classes: {1})");
+        public static readonly DiagnosticDescriptor UnknownAction = Error("HMC0031", "Unknown action", "'{0}' is not an action{1}");
 
         // HMC1xxx: data.
         public static readonly DiagnosticDescriptor DataFileNotFound = Error("HMC1001", "Data file not found", "data file not found: {0}");
@@ -45,7 +47,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor ArffSyntax = Error("HMC1011", "ARFF syntax", "not a readable ARFF header: {0}");
         public static readonly DiagnosticDescriptor GlobMatchesNothing = Error("HMC1012", "No files match", "'{0}' matches no file in {1}");
         public static readonly DiagnosticDescriptor PcapUnreadable = Error("HMC1014", "Unreadable packet capture", "cannot read the packet capture {0}: {1}");
-        public static readonly DiagnosticDescriptor NoPackets = Error("HMC1015", "No packets", "{0}: no packet of the captures passes the filter (label '{1}')");
+        public static readonly DiagnosticDescriptor NoPackets = Error("HMC1015", "No packets", "{0}: no packet of the captures {2} (label '{1}')");
         public static readonly DiagnosticDescriptor OutOfDeclaredRange = Warning("HMC1013", "Values outside the declared range", "feature '{0}': {1} training values lie outside the declared range {2}..{3} and are clamped");
 
         // HMC2xxx: training and targets.
@@ -56,6 +58,7 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor BelowMinimumError = Error("HMC2005", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
         public static readonly DiagnosticDescriptor BelowMinimumWarning = Warning("HMC2006", "Objective below the minimum", "the best model reaches {0} {1} on the test data, {2} short of the minimum {3}");
         public static readonly DiagnosticDescriptor FeatureSourceNotOnTarget = Error("HMC2008", "Feature source not on target", "feature '{0}' reads the packet field '{1}', but {2}");
+        public static readonly DiagnosticDescriptor ActionNotOnTarget = Error("HMC2030", "Action not on target", "the action {0} of class '{1}' cannot run on {2}: {3}");
         public static readonly DiagnosticDescriptor NoFeasibleModel = Error("HMC2007", "No feasible model", "no candidate fits {0}: {1} trials trained, {2} skipped before training; closest: {3}");
 
         // HMC8xxx: the build integration (task, generator).

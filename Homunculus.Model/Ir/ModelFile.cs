@@ -31,9 +31,39 @@ namespace Homunculus.Model.Ir
 
         public PlatformInfo Platform { get; init; } = new PlatformInfo();
 
+        /// <summary>The per-flow state of a program with flow features or a classification point (docs/flow-features.md); null (absent) otherwise.</summary>
+        public FlowSettings? Flow { get; init; }
+
         /// <summary>True when the features are standard packet fields (docs/packet-features.md), not a feature header.</summary>
         [Newtonsoft.Json.JsonIgnore]
         public bool ReadsPacketFields => Features.Any(f => f.Field != null);
+
+        /// <summary>True when the program keeps per-flow state in registers (docs/flow-features.md).</summary>
+        [Newtonsoft.Json.JsonIgnore]
+        public bool KeepsFlowState => Flow != null;
+    }
+
+    /// <summary>
+    /// How a program tracks flows (docs/flow-features.md): a hash-indexed table of <see cref="TableSize"/> slots
+    /// keyed by the 5-tuple, where a packet whose flow's fingerprint differs from the slot's, or that comes
+    /// more than <see cref="TimeoutMicroseconds"/> after the slot's last packet, starts the slot afresh.
+    /// </summary>
+    public sealed record FlowSettings
+    {
+        public const int DefaultTableSize = 65536;
+        public const long DefaultTimeoutMicroseconds = 60_000_000;
+
+        /// <summary>Slots of the flow table (a power of two).</summary>
+        public int TableSize { get; init; } = DefaultTableSize;
+
+        /// <summary>True: both directions of a conversation are one flow (the endpoints are ordered); false: each direction is a flow.</summary>
+        public bool Bidirectional { get; init; }
+
+        /// <summary>Idle time after which a flow starts afresh; 0: never.</summary>
+        public long TimeoutMicroseconds { get; init; } = DefaultTimeoutMicroseconds;
+
+        /// <summary>The model decides from the flow's packet <see cref="ClassifyAt"/> on; earlier packets get no class (1: every packet).</summary>
+        public int ClassifyAt { get; init; } = 1;
     }
 
     public enum FeatureKind
@@ -90,6 +120,9 @@ namespace Homunculus.Model.Ir
 
         /// <summary>True for the class that takes every label not listed elsewhere (<c>"*"</c>).</summary>
         public bool TakesOtherLabels { get; init; }
+
+        /// <summary>What the switch does with the class's packets (docs/actions.md); null (absent): forward.</summary>
+        public ClassAction? Action { get; init; }
     }
 
     /// <summary>The target the program was compiled for and the estimate of what it costs there.</summary>

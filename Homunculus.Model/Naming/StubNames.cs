@@ -34,6 +34,20 @@ namespace Homunculus.Model.Naming
         public const string ReadNumber = "ReadNumber";
         public const string ReadInteger = "ReadInteger";
         public const string FromPacket = "FromPacket";
+        public const string ParseFrame = "ParseFrame";
+        public const string ReadFields = "ReadFields";
+        public const string Crc32 = "Crc32";
+
+        /// <summary>The nested flow tracker of a model with flow state (docs/flow-features.md) and its methods.</summary>
+        public const string FlowTracker = "FlowTracker";
+        public const string Observe = "Observe";
+        public const string Classify = "Classify";
+
+        /// <summary>The per-class actions of a model that declares them (docs/actions.md).</summary>
+        public const string PacketAction = "PacketAction";
+        public const string ActionOf = "ActionOf";
+        public const string ActionArgument = "ActionArgument";
+        public const string RewriteDscp = "RewriteDscp";
 
         /// <summary>Prefix of the per-categorical-feature parse method (<c>ParseProtocolType</c>).</summary>
         public const string ParsePrefix = "Parse";
@@ -45,6 +59,8 @@ namespace Homunculus.Model.Naming
         {
             ClassEnum, FeaturesStruct, FeatureCount, ClassCount, FeatureNames, ClassNames, Predict, PredictEncoded,
             Encode, Parse, TryGetClass, Evaluate, EncodeNumber, Compand, Relu, ReadNumber, ReadInteger, FromPacket,
+            ParseFrame, ReadFields, Crc32, FlowTracker,
+            PacketAction, ActionOf, ActionArgument, RewriteDscp,
         };
 
         /// <summary>Members every class and struct inherits from <see cref="object"/>: a nested type or field of that name would hide one.</summary>

@@ -6,12 +6,13 @@ namespace Homunculus.Model.Packets
     /// <summary>One captured frame: where its bytes sit in the file, and its original (wire) length.</summary>
     public readonly struct PcapFrame
     {
-        public PcapFrame(int index, int offset, int capturedLength, int originalLength)
+        public PcapFrame(int index, int offset, int capturedLength, int originalLength, long timestampMicroseconds = 0)
         {
             Index = index;
             Offset = offset;
             CapturedLength = capturedLength;
             OriginalLength = originalLength;
+            TimestampMicroseconds = timestampMicroseconds;
         }
 
         /// <summary>0-based position of the frame in the file.</summary>
@@ -20,6 +21,8 @@ namespace Homunculus.Model.Packets
         public int Offset { get; }
         public int CapturedLength { get; }
         public int OriginalLength { get; }
+        /// <summary>Capture time in microseconds since the epoch (nanosecond captures are truncated to microseconds).</summary>
+        public long TimestampMicroseconds { get; }
     }
 
     /// <summary>
@@ -62,6 +65,7 @@ namespace Homunculus.Model.Packets
                 error = $"its link type is {linkType}, not Ethernet (1)";
                 return null;
             }
+            bool nanoseconds = U32(file, 0, little) == MagicNanoseconds;
             var frames = new List<PcapFrame>();
             int at = GlobalHeaderBytes;
             while (at < file.Length)
@@ -78,7 +82,10 @@ namespace Homunculus.Model.Packets
                     error = $"frame {frames.Count + 1}: {captured} bytes announced at byte {at}, but the file ends after {file.Length - at - RecordHeaderBytes}";
                     return null;
                 }
-                frames.Add(new PcapFrame(frames.Count, at + RecordHeaderBytes, (int)captured, (int)Math.Min(original, int.MaxValue)));
+                long seconds = U32(file, at, little);
+                long fraction = U32(file, at + 4, little);
+                long micros = seconds * 1_000_000 + (nanoseconds ? fraction / 1000 : fraction);
+                frames.Add(new PcapFrame(frames.Count, at + RecordHeaderBytes, (int)captured, (int)Math.Min(original, int.MaxValue), micros));
                 at += RecordHeaderBytes + (int)captured;
             }
             return frames;

@@ -1,56 +1,81 @@
-// Classifies every held-out packet (data/test/<Device>/*.pcap, the packets the device sent) from its raw
-// bytes with the generated stub - DeviceClassifier.FromPacket computes the packet fields exactly as the
-// generated P4 parser does - and prints accuracy, macro-F1 and where the compiled outputs are.
+// Classifies the held-out captures (data/test/<Device>/*.pcap) from raw bytes with the two generated stubs:
+// - DeviceClassifier (devices.hspec): every packet the device sent, from its header fields
+//   (FromPacket computes them exactly as the generated P4 parser does);
+// - FlowDeviceClassifier (flows.hspec): header fields plus per-flow state; its FlowTracker sees every
+//   packet of the capture, as the switch would, and the model decides from each flow's second packet on.
+// Prints accuracy and macro-F1 of each over the device's packets it decided, and where the outputs are.
 using System.Buffers.Binary;
 using System.Globalization;
 using DeviceClassification;
 
 string project = FindProjectFolder();
 string testFolder = Path.Combine(project, "data", "test");
-int classes = DeviceClassifier.ClassCount;
-var confusion = new int[classes, classes];
-int packets = 0;
 
-foreach (string deviceFolder in Directory.GetDirectories(testFolder).Order(StringComparer.Ordinal))
-{
-    string device = Path.GetFileName(deviceFolder);
-    if (!DeviceClassifier.TryGetClass(device, out var expected)) throw new InvalidOperationException($"no class for {device}");
-    byte[] mac = ParseMac(File.ReadAllText(Path.Combine(deviceFolder, "_iotdevice-mac.txt")));
-    foreach (string capture in Directory.GetFiles(deviceFolder, "*.pcap").Order(StringComparer.Ordinal))
+Evaluate("per packet (devices.hspec)", DeviceClassifier.ClassNames.ToArray(),
+    device => DeviceClassifier.TryGetClass(device, out var c) ? (int)c : -1,
+    () => (frame, _) => (int)DeviceClassifier.Predict(DeviceClassifier.FromPacket(frame)));
+
+Evaluate("per flow (flows.hspec)", FlowDeviceClassifier.ClassNames.ToArray(),
+    device => FlowDeviceClassifier.TryGetClass(device, out var c) ? (int)c : -1,
+    () =>
     {
-        foreach (var frame in ReadPcap(File.ReadAllBytes(capture)))
+        // One tracker per capture: each capture is its own traffic source, as for the compiler.
+        var tracker = new FlowDeviceClassifier.FlowTracker();
+        return (frame, timestamp) => tracker.Classify(frame, timestamp) is { } c ? (int)c : null;
+    });
+
+foreach (var (hspec, p4) in new[] { ("devices", "bmv2/device_classifier.p4"), ("flows", "bmv2/flow_device_classifier.p4") })
+{
+    string outputs = Directory.GetDirectories(Path.Combine(project, "obj"), hspec, SearchOption.AllDirectories)
+        .FirstOrDefault(d => d.Contains("homunculus", StringComparison.Ordinal)) ?? "(build the project first)";
+    Console.WriteLine($"compiled outputs of {hspec}.hspec: {outputs}");
+    foreach (string file in new[] { "model.json", p4, "report.html" })
+        Console.WriteLine($"  {Path.Combine(outputs, file)}");
+}
+
+void Evaluate(string title, IReadOnlyList<string> classNames, Func<string, int> classOf, Func<Func<byte[], long, int?>> newClassifier)
+{
+    int classes = classNames.Count;
+    var confusion = new int[classes, classes];
+    int decided = 0, undecided = 0;
+    foreach (string deviceFolder in Directory.GetDirectories(testFolder).Order(StringComparer.Ordinal))
+    {
+        int expected = classOf(Path.GetFileName(deviceFolder));
+        if (expected < 0) throw new InvalidOperationException($"no class for {deviceFolder}");
+        byte[] mac = ParseMac(File.ReadAllText(Path.Combine(deviceFolder, "_iotdevice-mac.txt")));
+        foreach (string capture in Directory.GetFiles(deviceFolder, "*.pcap").Order(StringComparer.Ordinal))
         {
-            if (frame.Length < 12 || !frame.AsSpan(6, 6).SequenceEqual(mac)) continue;   // sent by the device only
-            var features = DeviceClassifier.FromPacket(frame);
-            var predicted = DeviceClassifier.Predict(features);
-            confusion[(int)expected, (int)predicted]++;
-            packets++;
+            var classify = newClassifier();
+            foreach (var (frame, timestamp) in ReadPcap(File.ReadAllBytes(capture)))
+            {
+                int? predicted = classify(frame, timestamp);
+                if (frame.Length < 12 || !frame.AsSpan(6, 6).SequenceEqual(mac)) continue;   // score what the device sent
+                if (predicted is not int p) { undecided++; continue; }
+                confusion[expected, p]++;
+                decided++;
+            }
         }
     }
-}
 
-int correct = 0;
-double f1Sum = 0;
-Console.WriteLine($"{"device",-18} {"packets",8} {"precision",9} {"recall",7} {"F1",6}");
-for (int c = 0; c < classes; c++)
-{
-    correct += confusion[c, c];
-    int actual = 0, predicted = 0;
-    for (int k = 0; k < classes; k++) { actual += confusion[c, k]; predicted += confusion[k, c]; }
-    double precision = predicted == 0 ? 0 : confusion[c, c] / (double)predicted;
-    double recall = actual == 0 ? 0 : confusion[c, c] / (double)actual;
-    double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-    f1Sum += f1;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DeviceClassifier.ClassNames[c],-18} {actual,8} {precision,9:0.000} {recall,7:0.000} {f1,6:0.000}"));
+    Console.WriteLine($"== {title}");
+    Console.WriteLine($"{"device",-18} {"packets",8} {"precision",9} {"recall",7} {"F1",6}");
+    int correct = 0;
+    double f1Sum = 0;
+    for (int c = 0; c < classes; c++)
+    {
+        correct += confusion[c, c];
+        int actual = 0, predicted = 0;
+        for (int k = 0; k < classes; k++) { actual += confusion[c, k]; predicted += confusion[k, c]; }
+        double precision = predicted == 0 ? 0 : confusion[c, c] / (double)predicted;
+        double recall = actual == 0 ? 0 : confusion[c, c] / (double)actual;
+        double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+        f1Sum += f1;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{classNames[c],-18} {actual,8} {precision,9:0.000} {recall,7:0.000} {f1,6:0.000}"));
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{decided} held-out packets decided ({undecided} before their flow's classification point): accuracy {correct / (double)decided:0.0000}, macro-F1 {f1Sum / classes:0.0000}"));
+    Console.WriteLine();
 }
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{packets} held-out packets: accuracy {correct / (double)packets:0.0000}, macro-F1 {f1Sum / classes:0.0000}"));
-
-string outputs = Directory.GetDirectories(Path.Combine(project, "obj"), "devices", SearchOption.AllDirectories)
-    .FirstOrDefault(d => d.Contains("homunculus", StringComparison.Ordinal)) ?? "(build the project first)";
-Console.WriteLine($"compiled outputs: {outputs}");
-foreach (string file in new[] { "model.json", "bmv2/device_classifier.p4", "report.html" })
-    Console.WriteLine($"  {Path.Combine(outputs, file)}");
 
 static string FindProjectFolder()
 {
@@ -62,16 +87,20 @@ static string FindProjectFolder()
 static byte[] ParseMac(string text) =>
     text.Trim().Split(':').Select(p => byte.Parse(p, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
 
-// Classic libpcap (either byte order, micro- or nanosecond timestamps), Ethernet frames.
-static IEnumerable<byte[]> ReadPcap(byte[] file)
+// Classic libpcap (either byte order, micro- or nanosecond timestamps), Ethernet frames, with their
+// timestamps in microseconds.
+static IEnumerable<(byte[] Frame, long TimestampMicroseconds)> ReadPcap(byte[] file)
 {
     uint magic = BinaryPrimitives.ReadUInt32LittleEndian(file);
     bool little = magic is 0xA1B2C3D4 or 0xA1B23C4D;
     uint U32(int at) => little ? BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(at)) : BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(at));
+    bool nanoseconds = U32(0) == 0xA1B23C4D;
     for (int at = 24; at + 16 <= file.Length;)
     {
+        long fraction = U32(at + 4);
+        long timestamp = U32(at) * 1_000_000L + (nanoseconds ? fraction / 1000 : fraction);
         int captured = (int)U32(at + 8);
-        yield return file.AsSpan(at + 16, captured).ToArray();
+        yield return (file.AsSpan(at + 16, captured).ToArray(), timestamp);
         at += 16 + captured;
     }
 }

@@ -99,6 +99,11 @@ public static class StageAllocator
                     case TnaAdd add: Read(add.A); Read(add.B); writes.Add(add.Dst); break;
                     case TnaSatSub sub: Read(sub.A); Read(sub.B); writes.Add(sub.Dst); break;
                     case TnaSet set: Read(set.Src); writes.Add(set.Dst); break;
+                    case TnaReadField read:
+                        kind = "gateway";
+                        foreach (var s in read.Sources) { reads.Add(s.Field); reads.Add(s.Header + ".$valid"); }
+                        writes.Add(read.Dst);
+                        break;
                     case TnaPick pick:
                         reads.Add(pick.Test);
                         kind = "gateway";

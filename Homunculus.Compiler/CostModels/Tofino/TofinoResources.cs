@@ -14,7 +14,8 @@ namespace Homunculus.Compiler.CostModels.Tofino;
 /// <item>exact table: SRAM blocks = ceil(entries x ceil((key + action + <c>entryOverheadBits</c>) bits / <c>sramWordBits</c>)
 /// / <c>sramBlockWords</c>) (action data stored with the entry);</item>
 /// <item>arithmetic (adders, comparisons, the gateway of an argmax step): one logical table, no memory;</item>
-/// <item>PHV: every header and metadata field rounded up to 8-, 16- or 32-bit containers.</item>
+/// <item>PHV: every header and metadata field rounded up to 8-, 16- or 32-bit containers; the standard headers
+/// of a packet-field program in full (<see cref="TnaPacketParser.HeaderPhvBits"/>).</item>
 /// </list>
 /// </summary>
 public sealed record TofinoResources
@@ -73,10 +74,11 @@ public sealed record TofinoResources
         return (double)sram / SramBlocksPerStage + (double)tcam / TcamBlocksPerStage;
     });
 
-    /// <summary>PHV bits: Ethernet, the feature header and every metadata field, each in whole containers.</summary>
+    /// <summary>PHV bits: the headers (Ethernet and the feature header, or the parsed standard headers) and every metadata field, each in whole containers.</summary>
     public static int Phv(Homunculus.Model.Ir.ModelFile model, TnaProgram program) =>
-        Container(48) * 2 + Container(16)
-        + model.Features.Sum(f => Container(f.FieldBits)) + Container(8)
+        (model.ReadsPacketFields
+            ? TnaPacketParser.HeaderPhvBits(model)
+            : Container(48) * 2 + Container(16) + model.Features.Sum(f => Container(f.FieldBits)) + Container(8))
         + program.Metadata.Sum(f => Container(f.Bits));
 
     public static int Container(int bits) => bits <= 8 ? 8 : bits <= 16 ? 16 : (bits + 31) / 32 * 32;

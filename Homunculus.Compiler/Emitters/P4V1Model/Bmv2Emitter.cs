@@ -105,7 +105,7 @@ public sealed class Bmv2Emitter : IEmitter
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
         w.Line();
-        using (P4FeatureTransport.OpenV1ModelIngress(w))
+        using (P4FeatureTransport.OpenV1ModelIngress(w, model))
         {
             foreach (var table in tables)
             {
@@ -125,6 +125,7 @@ public sealed class Bmv2Emitter : IEmitter
                     WriteArgMax(w, model, mlp);
                 }
                 w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
+                P4Actions.WriteApply(w, model);
             }
         }
         w.Line();

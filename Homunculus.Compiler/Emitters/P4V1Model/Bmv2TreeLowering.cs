@@ -63,7 +63,7 @@ internal static class Bmv2TreeLowering
         w.Line();
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
         w.Line();
-        using (P4FeatureTransport.OpenV1ModelIngress(w))
+        using (P4FeatureTransport.OpenV1ModelIngress(w, model))
         {
             using (w.Block("apply {"))
             {
@@ -83,6 +83,7 @@ internal static class Bmv2TreeLowering
                     w.Line($"{P4FeatureTransport.ResultRef(model)} = m.{BestClass};");
                 }
                 w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
+                P4Actions.WriteApply(w, model);
             }
         }
         w.Line();

@@ -68,7 +68,9 @@ public static class P4FeatureTransport
     {
         if (!model.ReadsPacketFields) return w.Block($"if (h.{FeatureInstance}.isValid()) {{");
         P4PacketFields.WriteFieldReads(w, model);
-        return new NoScope();
+        if (!model.KeepsFlowState) return new NoScope();
+        w.Line($"{P4PacketFields.ResultRef} = {P4FlowState.NoDecision};");
+        return w.Block($"if ({P4FlowState.Decide} == 1) {{");
     }
 
     private sealed class NoScope : IDisposable
@@ -80,6 +82,7 @@ public static class P4FeatureTransport
     public static void WriteFeatureMetadata(CodeWriter w, ModelFile model)
     {
         if (model.ReadsPacketFields) P4PacketFields.WriteMetadata(w, model);
+        P4Actions.WriteMetadata(w, model);
     }
 
     /// <summary>
@@ -121,6 +124,7 @@ public static class P4FeatureTransport
         if (model.ReadsPacketFields)
         {
             P4PacketFields.WriteHeaders(w, model);
+            P4Actions.WriteDeclarations(w, model);
             return;
         }
         w.Line($"const bit<16> {EtherTypeConstant} = 0x{EtherType:X4};   // IEEE 802 local experimental EtherType");
@@ -142,6 +146,7 @@ public static class P4FeatureTransport
         }
         w.Line();
         w.Line($"struct {HeadersType} {{ {EthernetType} {EthernetInstance}; {FeatureType} {FeatureInstance}; }}");
+        P4Actions.WriteDeclarations(w, model);
     }
 
     /// <summary>
@@ -193,8 +198,12 @@ public static class P4FeatureTransport
     }
 
     /// <summary>Opens the v1model ingress control; the caller writes its body and disposes the scope.</summary>
-    public static CodeWriter.Scope OpenV1ModelIngress(CodeWriter w) =>
-        w.Block($"control IngressImpl(inout {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{");
+    public static CodeWriter.Scope OpenV1ModelIngress(CodeWriter w, ModelFile model)
+    {
+        var scope = w.Block($"control IngressImpl(inout {HeadersType} h, inout {MetadataType} m, inout standard_metadata_t sm) {{");
+        P4FlowState.WriteRegisters(w, model);
+        return scope;
+    }
 
     public static void WriteV1ModelDeparserAndSwitch(CodeWriter w, ModelFile model)
     {

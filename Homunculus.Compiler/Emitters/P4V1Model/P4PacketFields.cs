@@ -26,14 +26,19 @@ public static class P4PacketFields
 
     private static Needs NeedsOf(ModelFile model)
     {
-        var layers = model.Features.Where(f => f.Field != null).Select(f => PacketFields.Find(f.Field)!.Layer).ToHashSet();
+        var layers = model.Features.Select(f => PacketFields.Find(f.Field)).Where(f => f != null).Select(f => f!.Layer).ToHashSet();
+        // The flow key needs addresses and ports: IPv4, IPv6, TCP and UDP (docs/flow-features.md).
+        if (model.KeepsFlowState) layers.UnionWith(new[] { PacketLayer.Ipv4, PacketLayer.Ipv6, PacketLayer.Tcp, PacketLayer.Udp });
+        // A DSCP action rewrites the IP header (docs/actions.md).
+        if (P4Actions.RewritesIp(model)) layers.UnionWith(new[] { PacketLayer.Ipv4, PacketLayer.Ipv6 });
         bool tcp = layers.Contains(PacketLayer.Tcp), udp = layers.Contains(PacketLayer.Udp), icmp = layers.Contains(PacketLayer.Icmp);
         bool l4 = tcp || udp || icmp;
         bool any = layers.Any(l => l != PacketLayer.Frame);
         return new Needs(any, layers.Contains(PacketLayer.Ipv4) || l4, l4, layers.Contains(PacketLayer.Ipv6) || l4, tcp, udp, icmp);
     }
 
-    private static string Instance(PacketLayer layer) => layer switch
+    /// <summary>The header instance (<c>h.&lt;instance&gt;</c>) that holds a layer's fields.</summary>
+    internal static string Instance(PacketLayer layer) => layer switch
     {
         PacketLayer.Ethernet => "eth",
         PacketLayer.Ipv4 => "ipv4",
@@ -102,18 +107,22 @@ public static class P4PacketFields
         for (int i = 0; i < model.Features.Count; i++)
         {
             var f = model.Features[i];
-            w.Line($"bit<{f.FieldBits}> {P4FeatureTransport.FieldName(f)};   // feature {i}: packet field {Escaping.Comment(f.Field ?? "")}");
+            string source = FlowFields.Find(f.Field) is null ? "packet field" : "flow field";
+            w.Line($"bit<{f.FieldBits}> {P4FeatureTransport.FieldName(f)};   // feature {i}: {source} {Escaping.Comment(f.Field ?? "")}");
         }
         w.Line($"bit<{P4FeatureTransport.ResultBits}> result;   // the class index the model computed");
+        P4FlowState.WriteMetadata(w, model);
     }
 
-    public static void WriteParserStates(CodeWriter w, ModelFile model)
+    /// <param name="firstState">The state that extracts Ethernet: <c>start</c> on v1model; a TNA ingress parser
+    /// reaches it after its own start state has taken the intrinsic metadata.</param>
+    public static void WriteParserStates(CodeWriter w, ModelFile model, string firstState = "start")
     {
         var n = NeedsOf(model);
         var l3 = new List<string>();
         if (n.Ipv4) l3.Add("ETHERTYPE_IPV4: parse_ipv4;");
         if (n.Ipv6) l3.Add("ETHERTYPE_IPV6: parse_ipv6;");
-        using (w.Block("state start {"))
+        using (w.Block($"state {firstState} {{"))
         {
             w.Line("pkt.extract(h.eth);");
             if (!n.Vlan) w.Line("transition accept;");
@@ -189,6 +198,12 @@ public static class P4PacketFields
     /// <summary>The deparser's emits: every header in wire order (invalid ones are not emitted).</summary>
     public static void WriteEmits(CodeWriter w, ModelFile model)
     {
+        foreach (var name in HeaderInstances(model)) w.Line($"pkt.emit(h.{name});");
+    }
+
+    /// <summary>The header instances the program declares and may parse, in wire order.</summary>
+    public static IReadOnlyList<string> HeaderInstances(ModelFile model)
+    {
         var n = NeedsOf(model);
         var names = new List<string> { "eth" };
         if (n.Vlan) names.Add("vlan");
@@ -198,16 +213,17 @@ public static class P4PacketFields
         if (n.Tcp) names.Add("tcp");
         if (n.Udp) names.Add("udp");
         if (n.Icmp) names.Add("icmp");
-        foreach (var name in names) w.Line($"pkt.emit(h.{name});");
+        return names;
     }
 
     /// <summary>Reads every feature's packet field into its metadata field (0 when the packet lacks the header).</summary>
     public static void WriteFieldReads(CodeWriter w, ModelFile model)
     {
+        if (model.KeepsFlowState) P4FlowState.WriteUpdate(w, model);
         w.Line("// packet fields -> the model's inputs; a field whose header the packet lacks reads 0 (docs/packet-features.md)");
         foreach (var f in model.Features)
         {
-            var field = PacketFields.Find(f.Field)!;
+            if (PacketFields.Find(f.Field) is not { } field) continue;   // a flow field: set by the flow update
             string target = P4FeatureTransport.FieldRef(f);
             string Cast(int bits, string value) => bits == f.FieldBits ? value : $"(bit<{f.FieldBits}>){value}";
             switch (field.Layer)

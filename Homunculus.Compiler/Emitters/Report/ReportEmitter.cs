@@ -104,6 +104,8 @@ public static class ReportEmitter
         {
             cls.Name, cls.TakesOtherLabels ? "every other label" : string.Join(", ", cls.Labels), Number(facts.Chosen.FixedTest.F1PerClass[c]),
         }));
+        if (Homunculus.Model.Interpretation.ClassActions.Any(model))
+            d.P("Per-class actions (docs/actions.md), every other class forwarded: " + string.Join("; ", model.Classes.Where(c => c.Action is { Kind: not ClassActionKind.Forward }).Select(c => $"{c.Name}: {c.Action}")) + ".");
         if (facts.TestConfusion is { } confusion)
         {
             d.H3("Confusion matrix (fixed point, test; rows: true class, columns: predicted)");

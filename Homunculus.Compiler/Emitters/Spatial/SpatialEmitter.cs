@@ -29,12 +29,9 @@ public sealed class SpatialEmitter : IEmitter
 
     public string Target => "taurus";
 
-    /// <summary>Why a packet-field program has no Spatial program (HMC2008 at compile time).</summary>
-    public const string PacketFieldsReason = "a Taurus (Spatial) program takes the encoded feature values as its inputs; parsing packet fields (docs/packet-features.md) is not generated for it yet: use bmv2";
-
     public bool Supports(ModelFile model) =>
-        !model.ReadsPacketFields && SpatialTreeLowering.Supports(model) ||
-        !model.ReadsPacketFields &&
+        SpatialPacketFields.Supports(model) && SpatialTreeLowering.Supports(model) ||
+        SpatialPacketFields.Supports(model) &&
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
         && mlp.Layers[mlp.Layers.Count - 1].Outputs is > 0 and <= 1 << ClassKeyBits
@@ -188,11 +185,11 @@ public sealed class SpatialEmitter : IEmitter
             w.Line();
             using (w.Block("def main(args: Array[String]): Unit = {"))
             {
-                w.Line("// The encoded feature fields (docs/feature-header.md), one argument each, in model order.");
+                foreach (var line in SpatialPacketFields.InputsComment(model)) w.Line("// " + line);
                 for (int i = 0; i < model.Features.Count; i++)
                 {
                     var f = model.Features[i];
-                    w.Line($"val {Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{Escaping.Comment(f.Name)}', {f.Kind}");
+                    w.Line($"val {Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{Escaping.Comment(f.Name)}', {f.Kind}{SpatialPacketFields.Source(f)}");
                 }
                 w.Line("val result = ArgOut[T]   // class index");
                 for (int i = 0; i < model.Features.Count; i++)

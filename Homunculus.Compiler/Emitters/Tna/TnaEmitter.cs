@@ -14,10 +14,7 @@ namespace Homunculus.Compiler.Emitters.Tna;
 /// <summary>Builds the Tofino lowering of a model file (trees, or a one-layer network), or says why there is none.</summary>
 public static class TnaLowering
 {
-    /// <summary>Why a packet-field program has no Tofino program yet (HMC2008 at compile time).</summary>
-    public const string PacketFieldsReason = "the Tofino code generator reads features from the feature header only; packet-field features (docs/packet-features.md) run on bmv2 so far";
-
-    public static string? CannotLower(ModelFile model) => model.ReadsPacketFields ? PacketFieldsReason : model.Model switch
+    public static string? CannotLower(ModelFile model) => TnaPacketParser.CannotParse(model) ?? model.Model switch
     {
         TreeEnsembleModel t when t.Classes is > 0 and <= 1 << P4FeatureTransport.ResultBits => null,
         TreeEnsembleModel => "the trees score more classes than the 8-bit result field holds",
@@ -32,12 +29,13 @@ public static class TnaLowering
     {
         if (CannotLower(model) is { } reason) return TnaLoweringResult.Fail(reason, 0, 0);
         P4FeatureTransport.CheckDistinctNames(model);
-        return model.Model switch
+        var lowered = model.Model switch
         {
             TreeEnsembleModel trees => TnaTreeLowering.Lower(model, trees, resources ?? TofinoResources.Default),
             MlpModel mlp => TnaLookupLowering.Lower(model, mlp),
             _ => throw new NotSupportedException(model.Model.Kind),
         };
+        return model.ReadsPacketFields && lowered.Program is { } program ? lowered with { Program = TnaPacketParser.Extend(model, program) } : lowered;
     }
 
     /// <summary>The lowering placed on the stages of <paramref name="resources"/>.</summary>
@@ -69,6 +67,7 @@ public sealed class TnaEmitter : IEmitter
     {
         var lowered = TnaLowering.Lower(model);
         if (lowered.Program is not { } program) throw new NotSupportedException("no Tofino program: " + lowered.Problem);
+        program = TnaActions.Extend(model, program);
         var allocation = TnaLowering.Allocate(model, program, TofinoResources.Default);
         string name = Identifiers.Snake(model.Name);
         return new[]
@@ -89,7 +88,8 @@ public sealed class TnaEmitter : IEmitter
     {
         var widths = program.Metadata.ToDictionary(f => f.Name, f => f.Bits, StringComparer.Ordinal);
         foreach (var f in model.Features) widths[P4FeatureTransport.FieldRef(f)] = f.FieldBits;
-        widths[TnaScoring.ResultField] = P4FeatureTransport.ResultBits;
+        widths[P4FeatureTransport.ResultRef(model)] = P4FeatureTransport.ResultBits;
+        if (model.ReadsPacketFields) foreach (var (field, bits) in TnaPacketParser.ReadFields(program)) widths[field] = bits;
         return widths;
     }
 
@@ -100,8 +100,12 @@ public sealed class TnaEmitter : IEmitter
         var widths = Widths(model, program);
         var w = new CodeWriter();
         GeneratedHeader.Write(w, GeneratorName, model);
-        w.Line("// Tofino (P4_16, TNA). Feature packets (EtherType 0x88B5) get the class index in h.feat.result;");
-        w.Line("// every packet goes back out of the port it came in on. Tofino cannot multiply run-time values,");
+        if (model.ReadsPacketFields) TnaPacketParser.WriteTransportComment(w);
+        else
+        {
+            w.Line("// Tofino (P4_16, TNA). Feature packets (EtherType 0x88B5) get the class index in h.feat.result;");
+            w.Line("// every packet goes back out of the port it came in on. Tofino cannot multiply run-time values,");
+        }
         w.Line($"// so the model is tables: {program.Lowering}.");
         foreach (var note in program.Notes) w.Line($"// {Escaping.Comment(note)}");
         for (int c = 0; c < model.Classes.Count; c++)
@@ -133,12 +137,16 @@ public sealed class TnaEmitter : IEmitter
                 foreach (var f in program.Metadata) w.Line($"{f.Name} = 0;");
                 w.Line("transition parse_ethernet;");
             }
-            using (w.Block("state parse_ethernet {"))
+            if (model.ReadsPacketFields) P4PacketFields.WriteParserStates(w, model, "parse_ethernet");
+            else
             {
-                w.Line($"pkt.extract(h.{P4FeatureTransport.EthernetInstance});");
-                w.Line($"transition select(h.{P4FeatureTransport.EthernetInstance}.ether_type) {{ {P4FeatureTransport.EtherTypeConstant}: parse_features; default: accept; }}");
+                using (w.Block("state parse_ethernet {"))
+                {
+                    w.Line($"pkt.extract(h.{P4FeatureTransport.EthernetInstance});");
+                    w.Line($"transition select(h.{P4FeatureTransport.EthernetInstance}.ether_type) {{ {P4FeatureTransport.EtherTypeConstant}: parse_features; default: accept; }}");
+                }
+                w.Line($"state parse_features {{ pkt.extract(h.{P4FeatureTransport.FeatureInstance}); transition accept; }}");
             }
-            w.Line($"state parse_features {{ pkt.extract(h.{P4FeatureTransport.FeatureInstance}); transition accept; }}");
         }
         w.Line();
         using (w.Block($"control Ig(inout {P4FeatureTransport.HeadersType} h, inout ig_meta_t m,"))
@@ -155,18 +163,29 @@ public sealed class TnaEmitter : IEmitter
             }
             using (w.Block("apply {"))
             {
-                using (w.Block($"if (h.{P4FeatureTransport.FeatureInstance}.isValid()) {{"))
+                if (model.ReadsPacketFields) foreach (var step in program.Steps) WriteStep(w, step, widths);   // every packet is classified
+                else
                 {
-                    foreach (var step in program.Steps) WriteStep(w, step, widths);
+                    using (w.Block($"if (h.{P4FeatureTransport.FeatureInstance}.isValid()) {{"))
+                    {
+                        foreach (var step in program.Steps) WriteStep(w, step, widths);
+                    }
                 }
                 w.Line("tm_md.ucast_egress_port = ig_md.ingress_port;   // return the packet where it came from");
+                TnaActions.WriteApply(w, model);
             }
         }
         w.Line();
         using (w.Block($"control IgDeparser(packet_out pkt, inout {P4FeatureTransport.HeadersType} h, in ig_meta_t m,"))
         {
             w.Line("     in ingress_intrinsic_metadata_for_deparser_t dprsr_md) {");
-            using (w.Block("apply {")) P4FeatureTransport.WriteEmits(w);
+            TnaActions.WriteDeparserDeclarations(w, model);
+            using (w.Block("apply {"))
+            {
+                TnaActions.WriteDeparserApply(w, model);
+                if (model.ReadsPacketFields) P4PacketFields.WriteEmits(w, model);
+                else P4FeatureTransport.WriteEmits(w);
+            }
         }
         w.Line();
         using (w.Block($"parser EgParser(packet_in pkt, out {P4FeatureTransport.HeadersType} h, out eg_meta_t m, out egress_intrinsic_metadata_t eg_md) {{"))
@@ -227,6 +246,7 @@ public sealed class TnaEmitter : IEmitter
                 w.Line($"if ({pick.Test} != 0) {{ {string.Concat(pick.Assign.Select(x => $"{x.Dst} = {Operand(x.Then, widths[x.Dst])}; "))}}}");
                 w.Line($"else {{ {string.Concat(pick.Assign.Select(x => $"{x.Dst} = {Operand(x.Else, widths[x.Dst])}; "))}}}");
                 break;
+            case TnaReadField read: TnaPacketParser.WriteRead(w, read, widths[read.Dst]); break;
         }
     }
 
@@ -269,6 +289,12 @@ public sealed class TnaEmitter : IEmitter
                 TnaAdd a => new JObject { ["op"] = "add", ["dst"] = a.Dst, ["a"] = Operand(a.A), ["b"] = Operand(a.B) },
                 TnaSatSub a => new JObject { ["op"] = "satsub", ["dst"] = a.Dst, ["a"] = Operand(a.A), ["b"] = Operand(a.B) },
                 TnaSet a => new JObject { ["op"] = "set", ["dst"] = a.Dst, ["src"] = Operand(a.Src) },
+                TnaReadField a => new JObject
+                {
+                    ["op"] = "read",
+                    ["dst"] = a.Dst,
+                    ["sources"] = new JArray(a.Sources.Select(x => new JObject { ["header"] = x.Header, ["field"] = x.Field })),
+                },
                 TnaPick a => new JObject
                 {
                     ["op"] = "pick",

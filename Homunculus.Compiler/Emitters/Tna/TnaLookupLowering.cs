@@ -114,7 +114,7 @@ internal static class TnaLookupLowering
 
         var steps = tables.Select(t => (TnaStep)new TnaApply(t.Name)).ToList();
         var constants = folded ? new ulong[outputs] : bias;
-        TnaScoring.Append(fields, steps, terms, constants, mlp.ClassOfOutput);
+        TnaScoring.Append(fields, steps, terms, constants, mlp.ClassOfOutput, P4FeatureTransport.ResultRef(model));
         return new TnaLoweringResult(new TnaProgram
         {
             Lowering = "lookup",

@@ -7,7 +7,8 @@ namespace Homunculus.Compiler.Emitters.Tna;
 /// A lowered Tofino (TNA) program before it is written: metadata fields, match-action tables with their
 /// entries, and the steps of the ingress <c>apply</c> block in order. The P4 text, the entries files
 /// (JSON, bfrt_python) and the stage allocator all read this one description, so they cannot disagree.
-/// Field names are as written in the ingress control (<c>m.x</c> metadata, <c>h.feat.f_x</c> header fields).
+/// Field names are as written in the ingress control (<c>m.x</c> metadata, <c>h.feat.f_x</c> header fields;
+/// a packet-field program's features are metadata, <c>m.f_x</c>, read from the standard headers by <see cref="TnaReadField"/> steps).
 /// </summary>
 public sealed record TnaProgram
 {
@@ -21,7 +22,7 @@ public sealed record TnaProgram
 
     public IReadOnlyList<TnaTable> Tables { get; init; } = new List<TnaTable>();
 
-    /// <summary>The apply block of the ingress control, in order (inside <c>if (h.feat.isValid())</c>).</summary>
+    /// <summary>The apply block of the ingress control, in order (inside <c>if (h.feat.isValid())</c>; for every packet in a packet-field program).</summary>
     public IReadOnlyList<TnaStep> Steps { get; init; } = new List<TnaStep>();
 
     public TnaTable Table(string name) => Tables.Single(t => t.Name == name);

@@ -45,12 +45,14 @@ internal static class TnaScoring
 {
     public const ulong Offset = 0x8000_0000UL;
 
+    /// <summary>Where a feature-header program puts the class; a packet-field program uses <c>m.result</c> (<see cref="P4V1Model.P4FeatureTransport.ResultRef"/>).</summary>
     public const string ResultField = "h.feat.result";
 
     /// <param name="terms">Per output: the partial score fields (their sum modulo 2^32 is the offset score), or empty and <paramref name="constants"/>.</param>
     /// <param name="constants">Per output: a constant added to the score (already in offset binary when <paramref name="terms"/> is empty).</param>
     /// <param name="classOf">The class an output stands for.</param>
-    public static void Append(List<TnaField> fields, List<TnaStep> steps, IReadOnlyList<IReadOnlyList<string>> terms, IReadOnlyList<ulong> constants, Func<int, int> classOf)
+    /// <param name="result">The field the class goes to.</param>
+    public static void Append(List<TnaField> fields, List<TnaStep> steps, IReadOnlyList<IReadOnlyList<string>> terms, IReadOnlyList<ulong> constants, Func<int, int> classOf, string result)
     {
         int outputs = terms.Count;
         var scores = new TnaOperand[outputs];
@@ -105,8 +107,8 @@ internal static class TnaScoring
         if (steps.Count > 0 && steps[^1] is TnaPick last && last.Assign.Any(a => a.Dst == candidates[0].Class.Field))
         {
             var (_, then, otherwise) = last.Assign.Single(a => a.Dst == candidates[0].Class.Field);
-            steps[^1] = last with { Assign = last.Assign.Append((ResultField, then, otherwise)).ToList() };
+            steps[^1] = last with { Assign = last.Assign.Append((result, then, otherwise)).ToList() };
         }
-        else steps.Add(new TnaSet("result", ResultField, candidates[0].Class));
+        else steps.Add(new TnaSet("result", result, candidates[0].Class));
     }
 }

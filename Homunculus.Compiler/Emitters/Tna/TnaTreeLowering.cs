@@ -166,7 +166,7 @@ internal static class TnaTreeLowering
             string what;
             if (direct)
             {
-                action = new TnaAction($"decide_t{t}", new[] { new TnaParam("cls", 8) }, new[] { (TnaScoring.ResultField, "cls") });
+                action = new TnaAction($"decide_t{t}", new[] { new TnaParam("cls", 8) }, new[] { (P4FeatureTransport.ResultRef(model), "cls") });
                 args = leaf =>
                 {
                     var scores = constants.Select(c => unchecked((int)(uint)(c - TnaScoring.Offset))).ToArray();
@@ -230,12 +230,12 @@ internal static class TnaTreeLowering
         if (active.Count == 0)
         {
             var scores = constants.Select(c => unchecked((int)(uint)(c - TnaScoring.Offset))).ToArray();
-            steps.Add(new TnaSet("result", TnaScoring.ResultField, TnaOperand.Const((ulong)ReferenceInterpreter.ArgMax(scores))));
+            steps.Add(new TnaSet("result", P4FeatureTransport.ResultRef(model), TnaOperand.Const((ulong)ReferenceInterpreter.ArgMax(scores))));
             notes.Add("no tree depends on the packet: the class is a constant");
         }
         else if (!direct)
         {
-            TnaScoring.Append(fields, steps, terms, constants, c => c);
+            TnaScoring.Append(fields, steps, terms, constants, c => c, P4FeatureTransport.ResultRef(model));
             notes.Add($"{active.Count} trees set per-class partial scores (bias folded into the first); sums and an argmax tournament follow (no vote table over classes^trees)");
         }
         else notes.Add("one tree depends on the packet: its table writes the class directly");

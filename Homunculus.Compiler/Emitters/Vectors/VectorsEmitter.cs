@@ -75,7 +75,7 @@ public sealed class VectorsEmitter : IVectorEmitter
             counts[predicted]++;
             uint seconds = (uint)(i / 1000), micros = (uint)(i % 1000 * 1000);
             input.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, 0)));
-            expected.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, (byte)predicted)));
+            if (ReturnsToHarness(model, predicted)) expected.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, (byte)predicted)));
         }
         return new[]
         {
@@ -83,6 +83,16 @@ public sealed class VectorsEmitter : IVectorEmitter
             GeneratedFile.Binary(ExpectedFile, Pcap.Write(expected)),
             new GeneratedFile(ReadmeFile, Readme(model, rows.Rows.Count, counts)),
         };
+    }
+
+    /// <summary>The port the README's harness sends the packets in on.</summary>
+    public const int HarnessPort = 0;
+
+    /// <summary>Whether a packet of class <paramref name="cls"/> comes back on the harness port (per-class actions may drop it or send it elsewhere).</summary>
+    public static bool ReturnsToHarness(ModelFile model, int cls)
+    {
+        var fate = ClassActions.Fate(ClassActions.Of(model, cls), HarnessPort);
+        return !fate.Dropped && fate.EgressPort == HarnessPort;
     }
 
     private static string Readme(ModelFile model, int count, int[] counts)
@@ -120,6 +130,12 @@ public sealed class VectorsEmitter : IVectorEmitter
         w.Line("```");
         w.Line();
         w.Line("The program returns every packet on the port it came in on, with `result` written; everything else is unchanged, so the output capture must equal `expected.pcap` frame for frame. The program carries its table entries (`const entries`); a program compiled with `-DHOMUNCULUS_CONTROL_PLANE_ENTRIES` needs `bmv2/" + p4 + ".commands.txt` loaded with `simple_switch_CLI` first (raise the `--use-files` wait to leave time for it).");
+        if (ClassActions.Any(model))
+        {
+            int back = Enumerable.Range(0, counts.Length).Where(c => ReturnsToHarness(model, c)).Sum(c => counts[c]);
+            w.Line();
+            w.Line(string.Create(inv, $"Per-class actions (docs/actions.md) apply: packets of a class that is dropped or sent out of another port than {HarnessPort} do not come back, so `expected.pcap` holds the {back} of the {count} packets that do (with `result` written as above); copies to the CPU and digests do not appear on port {HarnessPort}."));
+        }
         w.Line();
         w.Line("## Other targets");
         w.Line();

@@ -25,6 +25,8 @@ public sealed class Bmv2EmitterTests
         "select", "default", "accept", "extract", "apply", "action", "table", "key", "exact", "range", "ternary",
         "actions", "NoAction", "entries", "default_action", "if", "else", "isValid", "egress_spec", "ingress_port",
         "emit", "V1Switch", "main",
+        // v1model externs of per-class actions (docs/actions.md): standard v1model.p4, beyond the checked reference program.
+        "mark_to_drop", "clone", "CloneType", "I2E", "digest",
     };
 
     [Fact]

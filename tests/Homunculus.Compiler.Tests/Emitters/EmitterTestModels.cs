@@ -16,6 +16,7 @@ internal static partial class EmitterTestModels
         new Case("hostile_names", HostileNames()),
         new Case("cluster_classes", ClusterClasses()),
         new Case("bayes_classes", BayesClasses()),
+        new Case("class_actions", Actions.ActionTestModels.TrafficActions()),
     };
 
     public static IEnumerable<object[]> CaseNames => All.Select(c => new object[] { c.Name });

@@ -110,14 +110,27 @@ public sealed class PacketDiagnosticTests
     }
 
     [Theory]
-    [InlineData("taurus")]
-    [InlineData("tofino")]
-    public void Packet_fields_on_a_target_without_them_are_HMC2008(string target)
+    [InlineData("taurus", "taurus/Toy.scala")]
+    [InlineData("tofino", "tna/toy.p4")]
+    public void Packet_fields_compile_for_taurus_and_tofino(string target, string program)
     {
         using var project = Project(target: target);
+        var result = project.Compile(cache: false);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        Assert.Contains(program, result.Outputs!.Keys);
+        Assert.Equal(target, result.Model!.Platform.Target);
+        Assert.NotEmpty(result.Model.Platform.Resources);
+    }
+
+    [Fact]
+    public void Packet_length_on_tofino_is_HMC2008_naming_the_field()
+    {
+        using var project = Project("[\"ipv4.ttl\", \"packet.length\"]", target: "tofino");
         var d = TempProject.Single(project.Compile(), "HMC2008");
-        Assert.Contains("ipv4.ttl", d.Message);
-        Assert.Contains("bmv2", d.Message);
+        Assert.Contains("'packet.length'", d.Message);
+        Assert.Contains("eg_intr_md.pkt_length", d.Message);
+        Assert.Equal(project.Find("spec.hspec", "\"packet.length\"").Line, d.Location!.Line);
+        Assert.DoesNotContain(project.Compile().Diagnostics, x => x.Message.Contains("'ipv4.ttl'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -85,7 +85,7 @@ public sealed class PacketFieldTests
         Assert.True(frames > 5000 && tcp > 500 && udp > 500, $"{frames} frames, {tcp} TCP, {udp} UDP, {ipv6} IPv6");
     }
 
-    private static byte[] Frame(int etherType, params byte[] payload)
+    internal static byte[] Frame(int etherType, params byte[] payload)
     {
         var frame = new byte[14 + payload.Length];
         frame[12] = (byte)(etherType >> 8);
@@ -94,7 +94,7 @@ public sealed class PacketFieldTests
         return frame;
     }
 
-    private static byte[] Ipv4(int ihl, int protocol, int fragment, params byte[] rest)
+    internal static byte[] Ipv4(int ihl, int protocol, int fragment, params byte[] rest)
     {
         var header = new byte[ihl * 4];
         header[0] = (byte)(0x40 | ihl);
@@ -191,7 +191,11 @@ public sealed class PacketFieldTests
         Assert.Equal(frames, PcapReader.TryRead(big, out _));
         var nano = (byte[])original.Clone();
         BitConverter.GetBytes(PcapReader.MagicNanoseconds).CopyTo(nano, 0);
-        Assert.Equal(frames, PcapReader.TryRead(nano, out _));
+        // The same records read as nanoseconds: same frames, the fraction of each timestamp / 1000.
+        var asNanoseconds = PcapReader.TryRead(nano, out _)!;
+        Assert.Equal(frames.Select(f => (f.Offset, f.CapturedLength)), asNanoseconds.Select(f => (f.Offset, f.CapturedLength)));
+        Assert.Equal(frames.Select(f => f.TimestampMicroseconds / 1_000_000 * 1_000_000 + f.TimestampMicroseconds % 1_000_000 / 1000), asNanoseconds.Select(f => f.TimestampMicroseconds));
+        Assert.True(frames.Select(f => f.TimestampMicroseconds).Distinct().Count() > 1 && frames.All(f => f.TimestampMicroseconds > 1_000_000_000_000L), "capture timestamps are read");
         Assert.Null(PcapReader.TryRead(original.AsSpan(0, original.Length - 3).ToArray(), out var error));
         Assert.Contains("file ends", error);
         Assert.Null(PcapReader.TryRead(new byte[] { 0x0A, 0x0D, 0x0D, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, out error));
@@ -258,7 +262,7 @@ public sealed class PacketFieldTests
     /// <summary>The compiled sample model (trees), compiled once.</summary>
     private static readonly Lazy<ModelFile> SampleModel = new(() => Compile(File.ReadAllText(Path.Combine(SampleFolder, "devices.hspec"))));
 
-    private static ModelFile Compile(string specText)
+    internal static ModelFile Compile(string specText)
     {
         using var project = new TempProject();
         string dataFolder = Path.Combine(SampleFolder, "data").Replace('\\', '/');

@@ -11,7 +11,9 @@ namespace Homunculus.Compiler.Tests.Tna;
 /// Runs the emitted Tofino program from its entries JSON alone: ternary / exact matching in entry order
 /// (first match wins, and the test checks no two entries match), the actions' parameter assignments, then
 /// the apply steps (additions modulo 2^w, saturating subtractions, gateways against 0, assignments).
-/// It knows nothing of the model: the only inputs are the JSON and the feature header's field values.
+/// It knows nothing of the model: the only inputs are the JSON and the feature header's field values, or,
+/// for a packet-field program, the parsed headers (values and the valid instances) that its read steps copy
+/// into metadata (a header field is read only when its header is valid, else the metadata gets 0).
 /// </summary>
 internal sealed class TnaSimulator
 {
@@ -31,14 +33,45 @@ internal sealed class TnaSimulator
 
     private static ulong Mask(int bits) => bits >= 64 ? ulong.MaxValue : (1UL << bits) - 1;
 
+    /// <summary>The field the class goes to: <c>m.result</c> in a packet-field program, else the feature header's.</summary>
+    public string ResultField => _widths.ContainsKey("m.result") ? "m.result" : "h.feat.result";
+
     public int Run(ModelFile model, IReadOnlyList<long> encoded)
     {
-        var state = _widths.Keys.ToDictionary(k => k, _ => 0UL);
+        if (!model.ReadsPacketFields)
+        {
+            var state = _widths.Keys.ToDictionary(k => k, _ => 0UL);
+            for (int i = 0; i < model.Features.Count; i++)
+            {
+                string field = P4FeatureTransport.FieldRef(model.Features[i]);
+                state[field] = (ulong)encoded[i] & Mask(_widths[field]);
+            }
+            return (int)Execute(state, new HashSet<string>())[ResultField];
+        }
+        // Each value in the last header its read step tries (the plain header, not a tag), that header valid.
+        var headers = new Dictionary<string, long>(StringComparer.Ordinal);
+        var valid = new HashSet<string>(StringComparer.Ordinal);
+        var reads = _json["steps"]!.Where(s => (string)s["op"]! == "read").ToDictionary(s => (string)s["dst"]!, s => s["sources"]!.Last!);
         for (int i = 0; i < model.Features.Count; i++)
         {
-            string field = P4FeatureTransport.FieldRef(model.Features[i]);
-            state[field] = (ulong)encoded[i] & Mask(_widths[field]);
+            var source = reads[P4FeatureTransport.FieldRef(model.Features[i])];
+            headers[(string)source["field"]!] = encoded[i];
+            valid.Add(((string)source["header"]!).Substring(2));
         }
+        return (int)Run(headers, valid)[ResultField];
+    }
+
+    /// <summary>Runs a packet-field program on parsed headers (field -> value, valid instance names); returns every field afterwards.</summary>
+    public IReadOnlyDictionary<string, ulong> Run(IReadOnlyDictionary<string, long> headers, IReadOnlySet<string> valid)
+    {
+        var state = _widths.Keys.ToDictionary(k => k, _ => 0UL);
+        foreach (var (field, value) in headers)
+            if (_widths.TryGetValue(field, out int bits)) state[field] = (ulong)value & Mask(bits);
+        return Execute(state, valid);
+    }
+
+    private Dictionary<string, ulong> Execute(Dictionary<string, ulong> state, IReadOnlySet<string> valid)
+    {
         ulong Value(JToken operand) => operand.Type == JTokenType.String ? state[(string)operand!] : (ulong)operand;
         void Write(string field, ulong value) => state[field] = value & Mask(_widths[field]);
 
@@ -61,6 +94,12 @@ internal sealed class TnaSimulator
                 case "set":
                     Write((string)step["dst"]!, Value(step["src"]!));
                     break;
+                case "read":
+                    {
+                        var source = step["sources"]!.FirstOrDefault(x => valid.Contains(((string)x["header"]!).Substring(2)));
+                        Write((string)step["dst"]!, source is null ? 0 : state[(string)source["field"]!]);
+                        break;
+                    }
                 case "pick":
                     {
                         bool taken = state[(string)step["test"]!] != 0;
@@ -72,7 +111,7 @@ internal sealed class TnaSimulator
                     throw new InvalidOperationException("unknown step " + step["op"]);
             }
         }
-        return (int)state["h.feat.result"];
+        return state;
     }
 
     private void Apply(JObject table, Dictionary<string, ulong> state, Action<string, ulong> write)

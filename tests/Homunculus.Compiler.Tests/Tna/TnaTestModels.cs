@@ -16,6 +16,8 @@ internal static class TnaTestModels
         ("tna_linear", Linear()),
         ("tna_kmeans", EmitterTestModels.ClusterClasses()),
         ("tna_bayes", Bayes()),
+        ("tna_actions", Actions.ActionTestModels.TnaTree()),
+        ("tna_packet_fields", PacketFields()),
     };
 
     public static IEnumerable<object[]> CaseNames => All.Select(c => new object[] { c.Case });
@@ -62,6 +64,39 @@ internal static class TnaTestModels
                 Nodes = EquatableArray.From(Node(0, 79, 1, 2), Node(0, 52, 3, ~0), Node(0, 443, ~1, 4), Node(1, 1, ~2, ~3), Node(1, 1, ~4, ~5)),
                 Leaves = EquatableArray.From(Vote(1), Vote(0), Vote(2), Vote(1), Vote(0), Vote(2)),
             }),
+        },
+        Platform = new PlatformInfo { Target = "tofino" },
+    };
+
+    private static FeatureEncoding Field(string name, string field, int bits) => Integer(name, bits, (1L << bits) - 1) with { Field = field };
+
+    /// <summary>
+    /// Two voting trees over standard packet fields (docs/packet-features.md): the EtherType (IPv4, IPv6 or
+    /// another, behind a VLAN tag or not), the IPv4 TTL and the TCP destination port, 3 classes.
+    /// </summary>
+    public static ModelFile PacketFields() => new()
+    {
+        Name = "packet guard",
+        SpecFile = "packets.hspec",
+        CompilerVersion = "0.1.0-test",
+        Algorithm = "forest",
+        Features = EquatableArray.From(Field("ether type", "eth.type", 16), Field("ttl", "ipv4.ttl", 8), Field("dst port", "tcp.dstPort", 16)),
+        Classes = EquatableArray.From(Class("camera"), Class("plug"), Class("other")),
+        Model = new TreeEnsembleModel
+        {
+            Classes = 3,
+            Bias = EquatableArray.From(0, 0, 0),
+            Trees = EquatableArray.From(
+                new DecisionTree
+                {
+                    Nodes = EquatableArray.From(Node(0, 0x0800, 1, ~0), Node(0, 0x07FF, ~1, 2), Node(1, 64, ~2, ~3)),
+                    Leaves = EquatableArray.From(Vote(2), Vote(2), Vote(1), Vote(0)),
+                },
+                new DecisionTree
+                {
+                    Nodes = EquatableArray.From(Node(2, 1023, 1, 2), Node(2, 0, ~0, ~1), Node(2, 8079, ~2, ~3)),
+                    Leaves = EquatableArray.From(Vote(2), Vote(1), Vote(0), Vote(2)),
+                }),
         },
         Platform = new PlatformInfo { Target = "tofino" },
     };

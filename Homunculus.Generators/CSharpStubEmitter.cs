@@ -39,7 +39,8 @@ namespace Homunculus.Generators
                 w.Indent();
             }
 
-            new Writer(w, model, mlp).WriteClass();
+            if (Schedules.Of(model) is not null) new Writer(w, model, mlp).WriteSchedule(ns);
+            else new Writer(w, model, mlp).WriteClass();
 
             if (ns.Length > 0)
             {
@@ -144,11 +145,166 @@ namespace Homunculus.Generators
                 }
             }
 
+            /// <summary>
+            /// The stub of a schedule (docs/schedule.md): the shared features (struct, encoding, parsing, FromPacket and
+            /// FlowTracker) as in a model's stub, the combined <c>Decide</c>, and one nested class per model with its
+            /// classes, <c>Predict</c> and <c>PredictEncoded</c>.
+            /// </summary>
+            public void WriteSchedule(string ns)
+            {
+                var schedule = Schedules.Of(_model)!;
+                var ids = schedule.Models.Select(m => Identifiers.CSharp(m.Name)).ToList();
+                string qualified = "global::" + (ns.Length > 0 ? ns + "." : "") + _typeName;
+                _w.Line($"/// <summary>Inference stub of the Homunculus schedule '{Doc(_model.Name)}' ({IntLit(schedule.Models.Count)} models, from {Doc(_model.SpecFile)}): the integer arithmetic of the compiled data-plane program.</summary>");
+                using (Braces($"public static partial class {_typeName}"))
+                {
+                    WriteFeatureCount();
+                    for (int f = 0; f < Features.Count; f++)
+                    {
+                        if (Features[f].Kind == FeatureKind.Categorical) WriteCategoryEnum(f);
+                    }
+                    WriteFeaturesStruct();
+                    WriteFeatureNameArray();
+                    WriteFeatureNamesProperty();
+                    WriteEncode();
+                    for (int f = 0; f < Features.Count; f++)
+                    {
+                        if (Features[f].Kind == FeatureKind.Categorical) WriteParseCategory(f);
+                    }
+                    WriteParse();
+                    if (_model.ReadsPacketFields) new PacketFieldStub(_w, _model, _fields).Write();
+                    WriteDecision(schedule, ids, qualified);
+                    for (int m = 0; m < schedule.Models.Count; m++)
+                    {
+                        var view = Schedules.View(_model, m);
+                        new Writer(_w, view, view.Model as MlpModel ?? new MlpModel()).WriteScheduledModel(schedule, m, ids, this);
+                    }
+                    WriteHelpers();
+                }
+            }
+
+            private static string Runs(ScheduleModel schedule, ScheduledModel model)
+            {
+                if (model.After is null) return "runs for every row";
+                var earlier = schedule.Models[schedule.AfterIndex(model)];
+                string runs = model.When.Count == 0 ? $"runs after '{model.After}'"
+                    : $"runs after '{model.After}' when it decides {string.Join(" or ", model.When.Select(c => $"'{earlier.Classes[c].Name}'"))}";
+                return model.Input ? runs + ", reading its class" : runs;
+            }
+
+            private void WriteDecision(ScheduleModel schedule, IReadOnlyList<string> ids, string qualified)
+            {
+                string decision = StubNames.DecisionStruct;
+                _w.Line();
+                _w.Line("/// <summary>The combined decision of the schedule: each model's class, null where the model does not run.</summary>");
+                using (Braces($"public struct {decision}"))
+                {
+                    for (int m = 0; m < ids.Count; m++)
+                    {
+                        if (m > 0) _w.Line();
+                        _w.Line($"/// <summary>Model '{Doc(schedule.Models[m].Name)}' ({Doc(Runs(schedule, schedule.Models[m]))}).</summary>");
+                        _w.Line($"public {qualified}.{ids[m]}.{StubNames.ClassEnum}? {ids[m]};");
+                    }
+                }
+                _w.Line();
+                _w.Line("/// <summary>Every model's class for one row of raw values, as the switch decides it: <see cref=\"Encode\"/>, then the schedule. Allocates nothing.</summary>");
+                using (Braces($"public static {decision} {StubNames.Decide}(in {StubNames.FeaturesStruct} features)"))
+                {
+                    WriteArguments("return " + StubNames.Evaluate, EncodeExpression, ";");
+                }
+                _w.Line();
+                _w.Line("/// <summary>Every model's class for one encoded row: the header field values in feature order, exactly <see cref=\"FeatureCount\"/> of them.</summary>");
+                using (Braces($"public static {decision} {StubNames.DecideEncoded}(global::System.ReadOnlySpan<long> encoded)"))
+                {
+                    WriteLengthCheck();
+                    WriteArguments("return " + StubNames.Evaluate, f => $"encoded[{IntLit(f)}]", ";");
+                }
+                var parameters = string.Join(", ", Enumerable.Range(0, Features.Count).Select(f => "long f" + IntLit(f)));
+                _w.Line();
+                _w.Line("/// <summary>The schedule on one encoded row: each model in order, if the model it runs after decided one of its classes.</summary>");
+                using (Braces($"private static {decision} {StubNames.Evaluate}({parameters})"))
+                {
+                    _w.Line($"{decision} decision = default;");
+                    for (int m = 0; m < ids.Count; m++)
+                    {
+                        var model = schedule.Models[m];
+                        int after = schedule.AfterIndex(model);
+                        var args = model.Features.Select(f => "f" + IntLit(f)).ToList();
+                        if (model.Input) args.Add($"(long)decision.{ids[after]}.Value");
+                        string assign = $"decision.{ids[m]} = {ids[m]}.{StubNames.Evaluate}({string.Join(", ", args)});";
+                        _w.Line($"// '{Escaping.Comment(model.Name)}' {Escaping.Comment(Runs(schedule, model))}");
+                        if (after < 0)
+                        {
+                            _w.Line(assign);
+                            continue;
+                        }
+                        var members = StubNames.ClassMembers(schedule.Models[after].Classes);
+                        string condition = model.When.Count == 0 ? $"decision.{ids[after]}.HasValue"
+                            : string.Join(" || ", model.When.Select(c => $"decision.{ids[after]} == {ids[after]}.{StubNames.ClassEnum}.{members[c]}"));
+                        _w.Line($"if ({condition})");
+                        using (_w.Block("{", "}")) _w.Line(assign);
+                    }
+                    _w.Line("return decision;");
+                }
+            }
+
+            private void WriteLengthCheck()
+            {
+                _w.Line($"if (encoded.Length != {StubNames.FeatureCount})");
+                _w.Line("{");
+                _w.Indent();
+                _w.Line($"throw new global::System.ArgumentException(\"expected {IntLit(Features.Count)} encoded features, got \" + encoded.Length.ToString(global::System.Globalization.CultureInfo.InvariantCulture), nameof(encoded));");
+                _w.Outdent();
+                _w.Line("}");
+                _w.Line();
+            }
+
+            /// <summary>One model of a schedule as a nested class; <paramref name="shared"/> writes the schedule's shared features.</summary>
+            private void WriteScheduledModel(ScheduleModel schedule, int index, IReadOnlyList<string> ids, Writer shared)
+            {
+                var model = schedule.Models[index];
+                int after = schedule.AfterIndex(model);
+                _w.Line();
+                _w.Line($"/// <summary>Model '{Doc(model.Name)}' of the schedule ({Doc(model.Algorithm)}, {Doc(Runs(schedule, model))}): its classes, and its class of a row.</summary>");
+                using (Braces($"public static class {ids[index]}"))
+                {
+                    WriteClassCount();
+                    WriteClassEnum();
+                    WriteClassNameArray();
+                    WriteClassNamesProperty();
+                    _w.Line();
+                    _w.Line($"/// <summary>The model's class of one row of raw values, whether or not it runs for the row in the schedule (<see cref=\"{StubNames.Decide}\"/> says). Allocates nothing.</summary>");
+                    using (Braces($"public static {StubNames.ClassEnum} {StubNames.Predict}(in {StubNames.FeaturesStruct} features)"))
+                    {
+                        WriteArguments("return " + StubNames.Evaluate, i => i < model.Features.Count ? shared.EncodeExpression(model.Features[i]) : $"(long){ids[after]}.{StubNames.Predict}(features)", ";");
+                    }
+                    _w.Line();
+                    _w.Line($"/// <summary>The model's class of one encoded row of the schedule's features (exactly <see cref=\"{StubNames.FeatureCount}\"/> of them).</summary>");
+                    using (Braces($"public static {StubNames.ClassEnum} {StubNames.PredictEncoded}(global::System.ReadOnlySpan<long> encoded)"))
+                    {
+                        shared.WriteLengthCheck();
+                        WriteArguments("return " + StubNames.Evaluate, i => i < model.Features.Count ? $"encoded[{IntLit(model.Features[i])}]" : $"(long){ids[after]}.{StubNames.PredictEncoded}(encoded)", ";");
+                    }
+                    WriteTryGetClass();
+                    WriteEvaluate("internal");
+                }
+            }
+
             private void WriteConstants()
+            {
+                WriteFeatureCount();
+                _w.Line();
+                WriteClassCount();
+            }
+
+            private void WriteFeatureCount()
             {
                 _w.Line("/// <summary>Number of features (fields of <see cref=\"Features\"/>, values of an encoded row).</summary>");
                 _w.Line($"public const int {StubNames.FeatureCount} = {IntLit(Features.Count)};");
-                _w.Line();
+            }
+
+            private void WriteClassCount()
+            {
                 _w.Line("/// <summary>Number of classes (members of <see cref=\"Class\"/>).</summary>");
                 _w.Line($"public const int {StubNames.ClassCount} = {IntLit(_model.Classes.Count)};");
             }
@@ -219,21 +375,41 @@ namespace Homunculus.Generators
 
             private void WriteNames()
             {
+                WriteFeatureNameArray();
+                WriteClassNameArray();
+                WriteFeatureNamesProperty();
+                WriteClassNamesProperty();
+            }
+
+            private void WriteFeatureNameArray()
+            {
                 _w.Line();
                 _w.Line("private static readonly string[] s_featureNames =");
                 using (_w.Block("{", "};"))
                 {
                     foreach (var feature in Features) _w.Line(Str(feature.Name) + ",");
                 }
+            }
+
+            private void WriteClassNameArray()
+            {
                 _w.Line();
                 _w.Line("private static readonly string[] s_classNames =");
                 using (_w.Block("{", "};"))
                 {
                     foreach (var cls in _model.Classes) _w.Line(Str(cls.Name) + ",");
                 }
+            }
+
+            private void WriteFeatureNamesProperty()
+            {
                 _w.Line();
                 _w.Line("/// <summary>The features' names as written in the .hspec, in model order.</summary>");
                 _w.Line($"public static global::System.ReadOnlySpan<string> {StubNames.FeatureNames} => s_featureNames;");
+            }
+
+            private void WriteClassNamesProperty()
+            {
                 _w.Line();
                 _w.Line("/// <summary>The classes' names as written in the .hspec, by class index.</summary>");
                 _w.Line($"public static global::System.ReadOnlySpan<string> {StubNames.ClassNames} => s_classNames;");
@@ -279,13 +455,7 @@ namespace Homunculus.Generators
                 _w.Line("/// <summary>The class of one encoded row: the header field values in model feature order, exactly <see cref=\"FeatureCount\"/> of them.</summary>");
                 using (Braces($"public static {StubNames.ClassEnum} {StubNames.PredictEncoded}(global::System.ReadOnlySpan<long> encoded)"))
                 {
-                    _w.Line($"if (encoded.Length != {StubNames.FeatureCount})");
-                    _w.Line("{");
-                    _w.Indent();
-                    _w.Line($"throw new global::System.ArgumentException(\"expected {IntLit(Features.Count)} encoded features, got \" + encoded.Length.ToString(global::System.Globalization.CultureInfo.InvariantCulture), nameof(encoded));");
-                    _w.Outdent();
-                    _w.Line("}");
-                    _w.Line();
+                    WriteLengthCheck();
                     WriteArguments("return " + StubNames.Evaluate, f => $"encoded[{IntLit(f)}]", ";");
                 }
             }
@@ -413,12 +583,13 @@ namespace Homunculus.Generators
                 }
             }
 
-            private void WriteEvaluate()
+            /// <param name="access">"private"; "internal" in a schedule's model class, whose Decide calls it.</param>
+            private void WriteEvaluate(string access = "private")
             {
                 var parameters = string.Join(", ", Enumerable.Range(0, Features.Count).Select(f => "long f" + IntLit(f)));
                 _w.Line();
                 _w.Line("/// <summary>The model on one encoded row (ReferenceInterpreter semantics, 32-bit wrapping accumulators).</summary>");
-                using (Braces($"private static {StubNames.ClassEnum} {StubNames.Evaluate}({parameters})"))
+                using (Braces($"{access} static {StubNames.ClassEnum} {StubNames.Evaluate}({parameters})"))
                 {
                     _w.Line("unchecked");
                     using (_w.Block("{", "}"))

@@ -156,9 +156,19 @@ namespace Homunculus.Generators
             _w.Line("return ClassifyAt <= 1u || _packets[s] >= ClassifyAt;");
             Close();
             _w.Line();
-            _w.Line("/// <summary>Counts one frame; its class when the model decides for it, else null (before the flow's classification point).</summary>");
-            _w.Line($"public {StubNames.ClassEnum}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds) =>");
-            _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features) ? {StubNames.Predict}(features) : null;");
+            if (Schedules.Of(_model) is not null)
+            {
+                // A schedule decides one class per model (docs/schedule.md).
+                _w.Line("/// <summary>Counts one frame; the schedule's decision when the models decide for it, else null (before the flow's classification point).</summary>");
+                _w.Line($"public {StubNames.DecisionStruct}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds) =>");
+                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features) ? {StubNames.Decide}(features) : null;");
+            }
+            else
+            {
+                _w.Line("/// <summary>Counts one frame; its class when the model decides for it, else null (before the flow's classification point).</summary>");
+                _w.Line($"public {StubNames.ClassEnum}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds) =>");
+                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features) ? {StubNames.Predict}(features) : null;");
+            }
             Close();
             _w.Line();
             _w.Line("/// <summary>The standard CRC-32 (reflected 0x04C11DB7, initial and final 0xFFFFFFFF): the switch's flow hash.</summary>");

@@ -41,6 +41,8 @@ namespace Homunculus.Generators
 
         private static PlaceholderModel? Read(JObject root, string specFileName)
         {
+            // A schedule's stub has a class per model (docs/schedule.md): the placeholder does not know that shape.
+            if (root["models"] is not null) return null;
             if (root["name"] is not JValue { Type: JTokenType.String } nameToken) return null;
             string name = (string)nameToken!;
             if (name.Trim().Length == 0) return null;

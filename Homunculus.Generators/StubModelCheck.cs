@@ -14,10 +14,31 @@ namespace Homunculus.Generators
     {
         public static IReadOnlyList<string> Problems(ModelFile model)
         {
+            if (Schedules.Of(model) is { } schedule)
+            {
+                // A schedule: its own consistency, each model as a model of its own (its class input is not a
+                // feature of the stub's Features, so its categories, in class order, are not checked), and the names.
+                var scheduleProblems = Schedules.Problems(model).ToList();
+                if (model.Features.Count == 0) scheduleProblems.Add("the schedule has no features");
+                if (scheduleProblems.Count > 0) return scheduleProblems;
+                scheduleProblems.AddRange(Categories(model));
+                for (int m = 0; m < schedule.Models.Count; m++)
+                    scheduleProblems.AddRange(Shapes(Schedules.View(model, m)).Select(p => $"model '{schedule.Models[m].Name}': {p}"));
+                scheduleProblems.AddRange(StubNames.Conflicts(model));
+                return scheduleProblems;
+            }
             var problems = new List<string>();
             if (model.Features.Count == 0) problems.Add("the model has no features");
             if (model.Classes.Count == 0) problems.Add("the model has no classes");
+            problems.AddRange(Categories(model));
+            problems.AddRange(Shapes(model));
+            problems.AddRange(StubNames.Conflicts(model));
+            return problems;
+        }
 
+        private static IEnumerable<string> Categories(ModelFile model)
+        {
+            var problems = new List<string>();
             for (int f = 0; f < model.Features.Count; f++)
             {
                 var feature = model.Features[f];
@@ -32,6 +53,12 @@ namespace Homunculus.Generators
                 }
             }
 
+            return problems;
+        }
+
+        private static IEnumerable<string> Shapes(ModelFile model)
+        {
+            var problems = new List<string>();
             if (model.Model is MlpModel mlp)
             {
                 int width = mlp.Inputs.Count;
@@ -80,8 +107,6 @@ namespace Homunculus.Generators
             {
                 problems.Add($"model kind '{model.Model.Kind}' has no C# stub");
             }
-
-            problems.AddRange(StubNames.Conflicts(model));
             return problems;
         }
 

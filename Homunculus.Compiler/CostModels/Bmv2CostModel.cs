@@ -22,6 +22,14 @@ public sealed class Bmv2CostModel : CostModel
 
     public override string? CannotReadField(string field) => null;
 
+    public const string HeaderBitsFigure = "header bits";
+
+    /// <summary>The models' work adds up; the feature header is shared (every feature once) with one result byte per model.</summary>
+    public override IReadOnlyList<ResourceFigure> EstimateSchedule(ModelFile file, PlatformSpec platform) =>
+        base.EstimateSchedule(file, platform).Select(f => f.Name == HeaderBitsFigure
+            ? f with { Value = file.Features.Sum(x => x.FieldBits) + 8 * Schedules.Of(file)!.Models.Count }
+            : f).ToList();
+
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
     {
         if (model.Model is TreeEnsembleModel trees) return TreeCostEstimates.Bmv2Figures(model, trees, Parameter(platform, "multiplications"));
@@ -45,7 +53,7 @@ public sealed class Bmv2CostModel : CostModel
         return new[]
         {
             multiplicationFigure,
-            new ResourceFigure { Name = "header bits", Value = model.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" },
+            new ResourceFigure { Name = HeaderBitsFigure, Value = model.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" },
         };
     }
 }

@@ -1,8 +1,22 @@
 using System.Collections.Generic;
+using System.Linq;
 using Homunculus.Compiler.Spec;
 using Homunculus.Model.Ir;
 
 namespace Homunculus.Compiler.CostModels;
+
+/// <summary>How one resource figure of several models on one switch combines (docs/schedule.md).</summary>
+public enum FigureRule
+{
+    /// <summary>The models' values add up (units, tables, entries, multiplications); a model's search gets its share of the budget.</summary>
+    Sum,
+    /// <summary>Models at one depth of the schedule run side by side (the largest counts), depths one after the other (they add up): latency, pipeline stages. A model's search gets its share.</summary>
+    Depth,
+    /// <summary>A limit on one element (the largest table, one stage): the largest value counts; every model's search gets the whole budget.</summary>
+    Largest,
+    /// <summary>A floor (throughput): the smallest value counts; every model's search gets the whole floor.</summary>
+    Smallest,
+}
 
 /// <summary>
 /// What a target can run and what a model costs there. Each target's knowledge lives in its own
@@ -30,6 +44,46 @@ public abstract class CostModel
 
     /// <summary>Estimated figures of <paramref name="model"/> against the budgets of <paramref name="platform"/>.</summary>
     public abstract IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform);
+
+    /// <summary>How a figure combines over the models of a schedule (docs/schedule.md); by default: a floor (throughput) is the smallest, a latency adds along the schedule's depths, anything else sums.</summary>
+    public virtual FigureRule RuleOf(ResourceFigure figure) =>
+        figure.AtLeast ? FigureRule.Smallest : figure.Unit == "ns" ? FigureRule.Depth : FigureRule.Sum;
+
+    /// <summary>The figures as one model of a schedule is judged in its own search: <paramref name="share"/> of every budget that adds up.</summary>
+    public IReadOnlyList<ResourceFigure> Shared(IReadOnlyList<ResourceFigure> figures, double share) =>
+        figures.Select(f => f.Budget is double budget && RuleOf(f) is FigureRule.Sum or FigureRule.Depth ? f with { Budget = budget * share } : f).ToList();
+
+    /// <summary>
+    /// The estimate of a schedule's program against the whole budget: each model's figures (<see cref="Estimate"/> of
+    /// its view) combined by <see cref="RuleOf"/>. A target whose program shares work between models refines it.
+    /// </summary>
+    public virtual IReadOnlyList<ResourceFigure> EstimateSchedule(ModelFile file, PlatformSpec platform)
+    {
+        var schedule = Schedules.Of(file) ?? throw new ArgumentException("the model file has no schedule", nameof(file));
+        return Combine(schedule, Schedules.Views(file).Select(v => Estimate(v, platform)).ToList());
+    }
+
+    /// <summary>Per figure name (in order of first appearance), the models' values combined by <see cref="RuleOf"/>; the budget is the whole one.</summary>
+    protected IReadOnlyList<ResourceFigure> Combine(ScheduleModel schedule, IReadOnlyList<IReadOnlyList<ResourceFigure>> perModel)
+    {
+        var depths = schedule.Depths();
+        var names = perModel.SelectMany(list => list.Select(f => f.Name)).Distinct().ToList();
+        var result = new List<ResourceFigure>();
+        foreach (var name in names)
+        {
+            var figures = perModel.Select((list, m) => (Model: m, Figure: list.FirstOrDefault(f => f.Name == name))).Where(x => x.Figure is not null).ToList();
+            var template = figures[0].Figure!;
+            double value = RuleOf(template) switch
+            {
+                FigureRule.Largest => figures.Max(x => x.Figure!.Value),
+                FigureRule.Smallest => figures.Min(x => x.Figure!.Value),
+                FigureRule.Depth => figures.GroupBy(x => depths[x.Model]).Sum(g => g.Max(x => x.Figure!.Value)),
+                _ => figures.Sum(x => x.Figure!.Value),
+            };
+            result.Add(template with { Value = value });
+        }
+        return result;
+    }
 
     protected double Parameter(PlatformSpec platform, string name) =>
         platform.Resources.TryGetValue(name, out var value) ? value : Defaults[name];

@@ -39,6 +39,14 @@ public sealed class TofinoCostModel : CostModel
 
     public override string? CannotReadField(string field) => TnaPacketParser.CannotRead(field);
 
+    /// <summary>Stages fill up along the schedule's depths; limits on one table or one stage are per element; PHV, tables and entries add up.</summary>
+    public override FigureRule RuleOf(ResourceFigure figure) =>
+        figure.Name == StagesFigure ? FigureRule.Depth
+        : figure.Name.StartsWith("stage ", StringComparison.Ordinal) || figure.Name.Contains("largest", StringComparison.Ordinal) ? FigureRule.Largest
+        : base.RuleOf(figure);
+
+    public const string StagesFigure = "MAU stages";
+
     public TofinoResources Resources(PlatformSpec platform) => TofinoResources.From(name => Parameter(platform, name));
 
     /// <summary>The lowering and its stage allocation for <paramref name="platform"/>'s parameters (null allocation when there is no lowering).</summary>
@@ -48,6 +56,9 @@ public sealed class TofinoCostModel : CostModel
         var lowering = TnaLowering.Lower(model, resources);
         return (lowering, lowering.Program is { } p ? TnaLowering.Allocate(model, p, resources) : null);
     }
+
+    /// <summary>The composed program itself, lowered and placed: models share stages where their tables do not depend on each other.</summary>
+    public override IReadOnlyList<ResourceFigure> EstimateSchedule(ModelFile file, PlatformSpec platform) => Estimate(file, platform);
 
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform)
     {
@@ -73,7 +84,7 @@ public sealed class TofinoCostModel : CostModel
         var tables = allocation.Placements.Select(p => p.Table).ToList();
         var figures = new List<ResourceFigure>
         {
-            new() { Name = "MAU stages", Value = allocation.StagesUsed, Budget = resources.Stages, Unit = "stages" },
+            new() { Name = StagesFigure, Value = allocation.StagesUsed, Budget = resources.Stages, Unit = "stages" },
             new() { Name = "SRAM blocks of the largest table", Value = tables.Select(t => t.Sram).DefaultIfEmpty(0).Max(), Budget = resources.SramBlocksPerStage, Unit = "blocks" },
             new() { Name = "TCAM blocks of the largest table", Value = tables.Select(t => t.Tcam).DefaultIfEmpty(0).Max(), Budget = resources.TcamBlocksPerStage, Unit = "blocks" },
             new() { Name = "PHV", Value = allocation.PhvBits, Budget = resources.PhvBits, Unit = "bits" },

@@ -73,7 +73,7 @@ internal static class TreeCostEstimates
         };
         // Programs that read packet fields have no feature header.
         if (!file.ReadsPacketFields)
-            figures.Add(new ResourceFigure { Name = "header bits", Value = file.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" });
+            figures.Add(new ResourceFigure { Name = Bmv2CostModel.HeaderBitsFigure, Value = file.Features.Sum(f => f.FieldBits) + 8, Unit = "bits" });
         return figures;
     }
 

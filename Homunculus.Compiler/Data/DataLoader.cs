@@ -17,7 +17,14 @@ public sealed record LoadedData(
     Dataset Train,
     Dataset Test,
     bool TestIsHoldout,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// Pcap data: the captures the test rows come from (the test captures, the captures held out whole, or with a
+    /// per-packet holdout every capture), each with all its frames; null for CSV data.
+    /// </summary>
+    public IReadOnlyList<CaptureFrames>? TestCaptures { get; init; }
+}
 
 /// <summary>
 /// Loads the .hspec's data files, derives each feature's integer encoding from the training rows
@@ -80,7 +87,8 @@ public static class DataLoader
         if (!ApplyMissing(spec, allTables, notes, diagnostics)) return null;
 
         int labelIndex = spec.Features.Count;
-        var classes = ClassMapping(spec, trainTables, diagnostics);
+        // A schedule reads one class per label, of the test data too (its models map labels to their own classes).
+        var classes = ClassMapping(spec, spec.Models.Count > 0 && testTable is not null ? trainTables.Append(testTable).ToList() : trainTables, diagnostics);
         if (classes is null) return null;
 
         var encodings = new List<FeatureEncoding>();

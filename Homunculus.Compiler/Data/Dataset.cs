@@ -5,11 +5,28 @@ namespace Homunculus.Compiler.Data;
 /// <summary>Rows of encoded features (the integers the switch sees) with their class indexes.</summary>
 public sealed class Dataset
 {
-    public Dataset(int featureCount, long[] encoded, int[] classes)
+    public Dataset(int featureCount, long[] encoded, int[] classes, long[]? flowPackets = null)
     {
         FeatureCount = featureCount;
         Encoded = encoded;
         Classes = classes;
+        FlowPackets = flowPackets;
+    }
+
+    /// <summary>
+    /// Per row, the packet count of the row's flow when the packet was seen (0: no flow), kept when the
+    /// classification point is searched (docs/flow-features.md); null otherwise.
+    /// </summary>
+    public long[]? FlowPackets { get; }
+
+    /// <summary>The rows a model deciding from its flow's packet <paramref name="classifyAt"/> on decides for.</summary>
+    public Dataset DecidedAt(int classifyAt)
+    {
+        if (FlowPackets is null || classifyAt <= 1) return this;
+        var rows = new List<int>();
+        for (int r = 0; r < Rows; r++)
+            if (FlowPackets[r] >= classifyAt) rows.Add(r);
+        return Subset(rows);
     }
 
     public int FeatureCount { get; }
@@ -27,11 +44,13 @@ public sealed class Dataset
     {
         var encoded = new long[rows.Count * FeatureCount];
         var classes = new int[rows.Count];
+        var flowPackets = FlowPackets is null ? null : new long[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
             Array.Copy(Encoded, rows[i] * FeatureCount, encoded, i * FeatureCount, FeatureCount);
             classes[i] = Classes[rows[i]];
+            if (flowPackets is not null) flowPackets[i] = FlowPackets![rows[i]];
         }
-        return new Dataset(FeatureCount, encoded, classes);
+        return new Dataset(FeatureCount, encoded, classes, flowPackets);
     }
 }

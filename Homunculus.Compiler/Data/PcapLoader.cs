@@ -33,7 +33,9 @@ public static class PcapLoader
         };
     }
 
-    private sealed record CaptureRows(PcapCapture Capture, List<long[]> Rows, int Filtered, int Undecided);
+    /// <param name="FlowPackets">Per row, the packet count of its flow (kept for a searched classification point).</param>
+    /// <param name="Frames">Every frame of the capture: the test vectors of a capture the test rows come from.</param>
+    private sealed record CaptureRows(PcapCapture Capture, List<long[]> Rows, List<long> FlowPackets, int Filtered, int Undecided, CaptureFrames Frames);
 
     public static LoadedData? Load(HSpec spec, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
     {
@@ -47,7 +49,7 @@ public static class PcapLoader
 
         List<ClassInfo> classes = spec.Data.Classes is { } declared
             ? declared.Select(c => new ClassInfo { Name = c.Name, Labels = c.Labels.ToEquatableArray(), TakesOtherLabels = c.TakesOtherLabels }).ToList()
-            : train.Select(c => c.Capture.Label).Distinct().OrderBy(l => l, StringComparer.Ordinal)
+            : (spec.Models.Count > 0 ? train.Concat(test) : train).Select(c => c.Capture.Label).Distinct().OrderBy(l => l, StringComparer.Ordinal)
                 .Select(l => new ClassInfo { Name = l, Labels = EquatableArray.From(l) }).ToList();
         var labelToClass = new Dictionary<string, int>(StringComparer.Ordinal);
         int otherClass = -1;
@@ -90,6 +92,7 @@ public static class PcapLoader
         };
 
         Dataset trainSet, testSet;
+        List<CaptureRows> testCaptures = test;
         bool holdout = test.Count == 0;
         if (!holdout)
         {
@@ -102,6 +105,7 @@ public static class PcapLoader
             var (keep, heldOut) = Splits.Stratified(trainClasses.Select(c => c!.Value).ToList(), spec.Data.Holdout, spec.Seed);
             trainSet = Rows(train, trainClasses, keep);
             testSet = Rows(train, trainClasses, heldOut);
+            testCaptures = heldOut.Select(i => train[i]).ToList();
             notes.Add($"test set: {heldOut.Count} of {train.Count} captures held out whole (per class, seed {spec.Seed})");
         }
         else
@@ -110,6 +114,7 @@ public static class PcapLoader
             var (keep, heldOut) = Splits.Stratified(all.Classes, spec.Data.Holdout, spec.Seed);
             trainSet = all.Subset(keep);
             testSet = all.Subset(heldOut);
+            testCaptures = train;
         }
         if (trainSet.Classes.Distinct().Count() < 2)
         {
@@ -121,12 +126,13 @@ public static class PcapLoader
             diagnostics.Report(DiagnosticCatalog.EmptyData, spec.Data.LabelLocation, "the test set (every class has a single capture: add captures, set data.test, or use \"holdoutBy\": \"packet\")");
             return null;
         }
-        return new LoadedData(encodings, classes, trainSet, testSet, holdout, notes);
+        return new LoadedData(encodings, classes, trainSet, testSet, holdout, notes) { TestCaptures = testCaptures.Select(c => c.Frames).ToList() };
 
         Dataset Rows(List<CaptureRows> captures, List<int?> classOf, IEnumerable<int> which)
         {
             var encoded = new List<long>();
             var labels = new List<int>();
+            var flowPackets = new List<long>();
             foreach (int i in which)
             {
                 foreach (var row in captures[i].Rows)
@@ -134,8 +140,10 @@ public static class PcapLoader
                     for (int f = 0; f < row.Length; f++) encoded.Add(FeatureEncoder.EncodeNumber(encodings[f], row[f]));
                     labels.Add(classOf[i]!.Value);
                 }
+                flowPackets.AddRange(captures[i].FlowPackets);
             }
-            return new Dataset(encodings.Count, encoded.ToArray(), labels.ToArray());
+            // Only a searched classification point needs the counts; otherwise the rows are already the decided ones.
+            return new Dataset(encodings.Count, encoded.ToArray(), labels.ToArray(), spec.ClassifyAtChoices is null ? null : flowPackets.ToArray());
         }
     }
 
@@ -164,7 +172,9 @@ public static class PcapLoader
                 return null;
             }
             var rows = new List<long[]>(frames.Count);
+            var flowPackets = new List<long>(frames.Count);
             int filtered = 0, undecided = 0;
+            var selected = new bool[frames.Count];
             // One flow table per capture (a capture is one traffic source); every frame updates the flows, as
             // every packet through the switch does, but only the selected, decided packets become rows.
             var pipeline = new PacketFeaturePipeline(fields, spec.Flow);
@@ -177,14 +187,16 @@ public static class PcapLoader
                     filtered++;
                     continue;
                 }
+                selected[frame.Index] = true;
                 if (!decided)
                 {
                     undecided++;
                     continue;
                 }
                 rows.Add(values);
+                flowPackets.Add(pipeline.LastFlowPackets);
             }
-            result.Add(new CaptureRows(capture, rows, filtered, undecided));
+            result.Add(new CaptureRows(capture, rows, flowPackets, filtered, undecided, new CaptureFrames(capture.Label, bytes, frames, selected)));
         }
         return result;
     }

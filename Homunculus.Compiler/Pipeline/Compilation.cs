@@ -88,9 +88,10 @@ public static class Compilation
             if (files is null) return Failed(diagnostics);
 
             // With a search, the lock file steers the result: it is an input (and part of the key).
-            string lockPath = LockFile.PathFor(specPath);
-            string? lockText = spec.Search is not null && File.Exists(lockPath) ? File.ReadAllText(lockPath) : null;
-            if (lockText is not null) inputs.Add(lockPath);
+            var lockPaths = spec.Search is null ? [] : ScheduleCompilation.LockPaths(spec);
+            var locks = lockPaths.Where(File.Exists).ToList();
+            string? lockText = locks.Count == 0 ? null : string.Concat(locks.Select(File.ReadAllText));
+            inputs.AddRange(locks);
             string key = CacheKey(spec, text, files, lockText);
             var cache = request.CacheFolder is null ? null : new ContentCache(request.CacheFolder);
             if (!request.ForceSearch && cache?.TryGet(key) is { } cached && cached.TryGetValue(ModelFileName, out var cachedModel))
@@ -106,9 +107,8 @@ public static class Compilation
             if (outputs is null) return Failed(diagnostics);
             cancellation.ThrowIfCancellationRequested();
             // A search writes the lock file: from now on it is an input of the build.
-            string? newLock = spec.Search is not null && File.Exists(lockPath) ? File.ReadAllText(lockPath) : null;
             cache?.Put(key, outputs.Value.Files);
-            if (newLock is not null && !inputs.Contains(lockPath)) inputs.Add(lockPath);
+            inputs.AddRange(lockPaths.Where(p => File.Exists(p) && !inputs.Contains(p)));
             OutputFolder.Write(request.OutputFolder, outputs.Value.Files);
             return new CompileResult(true, false, diagnostics.Items, outputs.Value.Model, outputs.Value.Files)
             {
@@ -129,33 +129,19 @@ public static class Compilation
     private static (ModelFile Model, IReadOnlyDictionary<string, byte[]> Files, string Summary, IReadOnlyList<TrialRecord> Trials)? Compile(
         HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files, CompileRequest request, DiagnosticBag diagnostics, CancellationToken cancellation)
     {
-        var data = DataLoader.Load(spec, files, diagnostics);
+        // A schedule's models map labels to classes each their own way: its data is read with one class per label.
+        var data = DataLoader.Load(spec.Models.Count == 0 ? spec : spec with { Data = spec.Data with { Classes = null, PositiveClass = null } }, files, diagnostics);
         if (data is null) return null;
+        if (spec.Models.Count > 0) return ScheduleCompilation.Compile(spec, text, files, data, request, diagnostics, cancellation);
         CheckGeneratedNames(spec, data, diagnostics);
         ActionSpecs.CheckClasses(spec, data.Classes, diagnostics);
         if (diagnostics.HasErrors) return null;
 
-        var objective = ResolveObjective(spec, data, diagnostics);
-        if (objective is null) return null;
-        var (fit, validation) = SplitValidation(data.Train, spec);
-        var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
-        var costModel = CostModel.For(spec.Platform.Target)!;
-        var store = request.CacheFolder is null ? null : new TrialStore(request.CacheFolder, TrialContext(spec, text, files));
-        var runner = new TrialRunner(spec, data, set, costModel, store);
-        var explorer = new Explorer(spec, data, set, objective, runner, store, DataHash(spec, files), request);
-        var exploration = explorer.Run(diagnostics, cancellation);
-        store?.Prune();
-        if (exploration is null) return null;
+        var explored = Explore(spec, data, CostModel.For(spec.Platform.Target)!, TrialContext(spec, text, files), DataHash(spec, files), request, diagnostics, cancellation);
+        if (explored is null) return null;
+        var (objective, fit, validation, exploration) = explored;
         var chosen = exploration.Chosen.Outcome.Candidate;
         var candidates = exploration.Trials.Select(t => t.Outcome.Candidate).ToList();
-
-        if (spec.Minimum is double minimum && objective.Of(chosen.FixedTest) < minimum)
-        {
-            double reached = objective.Of(chosen.FixedTest);
-            var descriptor = spec.MinimumIsError ? DiagnosticCatalog.BelowMinimumError : DiagnosticCatalog.BelowMinimumWarning;
-            diagnostics.Report(descriptor, spec.ObjectiveLocation, Round(reached), objective.Metric, Round(minimum - reached), Round(minimum));
-            if (spec.MinimumIsError) return null;
-        }
 
         // Actions never change training: trials (and the trial store) hold models without them.
         var model = ActionSpecs.Apply(chosen.Model, spec.Actions);
@@ -164,7 +150,7 @@ public static class Compilation
             [ModelFileName] = new GeneratedFile(ModelFileName, ModelFileJson.Serialize(model)).Bytes,
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
-            foreach (var file in emitter is IVectorEmitter v ? v.Emit(model, VectorRows.From(data.Test)) : emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
+            foreach (var file in emitter is IVectorEmitter v ? v.Emit(model, VectorRows.From(data)) : emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
         var facts = new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList())
         {
             Exploration = exploration,
@@ -174,8 +160,39 @@ public static class Compilation
         return (model, outputs, exploration.Summary(objective), exploration.Trials);
     }
 
+    /// <summary>What the exploration of one model chose, with the objective and the rows it was trained and chosen on.</summary>
+    internal sealed record Explored(Objective Objective, Dataset Fit, Dataset Validation, Exploration Exploration);
+
+    /// <summary>
+    /// Trains (or searches) the program's one model, or one model of a schedule, on <paramref name="data"/>: the
+    /// objective, the validation split, the trials in the store of <paramref name="trialContext"/>, and the check
+    /// of the objective's minimum; null when an error was reported.
+    /// </summary>
+    internal static Explored? Explore(HSpec spec, LoadedData data, CostModel costModel, string trialContext, string dataHash, CompileRequest request, DiagnosticBag diagnostics, CancellationToken cancellation)
+    {
+        var objective = ResolveObjective(spec, data, diagnostics);
+        if (objective is null) return null;
+        var (fit, validation) = SplitValidation(data.Train, spec);
+        var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
+        var store = request.CacheFolder is null ? null : new TrialStore(request.CacheFolder, trialContext);
+        var runner = new TrialRunner(spec, data, set, costModel, store);
+        var explorer = new Explorer(spec, data, set, objective, runner, store, dataHash, request);
+        var exploration = explorer.Run(diagnostics, cancellation);
+        store?.Prune();
+        if (exploration is null) return null;
+        var chosen = exploration.Chosen.Outcome.Candidate;
+        if (spec.Minimum is double minimum && objective.Of(chosen.FixedTest) < minimum)
+        {
+            double reached = objective.Of(chosen.FixedTest);
+            var descriptor = spec.MinimumIsError ? DiagnosticCatalog.BelowMinimumError : DiagnosticCatalog.BelowMinimumWarning;
+            diagnostics.Report(descriptor, spec.ObjectiveLocation, Round(reached), objective.Metric, Round(minimum - reached), Round(minimum));
+            if (spec.MinimumIsError) return null;
+        }
+        return new Explored(objective, fit, validation, exploration);
+    }
+
     /// <summary>[true class][predicted class] counts of the integer model (the reference interpreter) on the rows.</summary>
-    private static IReadOnlyList<IReadOnlyList<int>> Confusion(ModelFile model, Dataset rows)
+    internal static IReadOnlyList<IReadOnlyList<int>> Confusion(ModelFile model, Dataset rows)
     {
         int classes = model.Classes.Count;
         var counts = new int[classes][];
@@ -228,7 +245,8 @@ public static class Compilation
         if (spec.Flow is not null && spec.Platform.Target != "bmv2" && !spec.Features.Any(f => FlowFields.Find(f.Field) is not null))
             diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.Platform.TargetLocation, "flow",
                 $"keeps per-flow state in registers, which the {spec.Platform.Target} code generator does not emit yet (bmv2 only, docs/flow-features.md)");
-        foreach (var algorithm in spec.Algorithms)
+        // A schedule's models each name their own algorithms (the .hspec's are their defaults).
+        foreach (var algorithm in spec.Models.Count == 0 ? spec.Algorithms : spec.Models.SelectMany(m => m.Algorithms).Distinct().ToList())
         {
             if (costModel.CannotRun(algorithm) is { } reason)
                 diagnostics.Report(DiagnosticCatalog.AlgorithmNotOnTarget, spec.Platform.TargetLocation, algorithm, spec.Platform.Target, reason);
@@ -251,7 +269,7 @@ public static class Compilation
                 else seen[id] = feature;
             }
         }
-        if (spec.Data.Classes is { } classes)
+        foreach (var classes in spec.Models.Select(m => m.Classes).Prepend(spec.Data.Classes).OfType<IReadOnlyList<ClassSpec>>())
         {
             var seen = new Dictionary<string, ClassSpec>(StringComparer.Ordinal);
             foreach (var cls in classes)
@@ -275,16 +293,21 @@ public static class Compilation
     /// <summary>Normalized spec (no comments, no formatting, no data paths) + data bytes + compiler identity.</summary>
     /// <summary>What trained models depend on: the compiler, the .hspec without the settings that only steer the
     /// search or judge its results (search, model, algorithms, platform, objective), and the data bytes.</summary>
-    private static string TrialContext(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files)
+    /// <param name="model">For one model of a schedule: what its training depends on besides the rest of the .hspec
+    /// (its entry and those of the models it follows, the earlier models whose class it reads); "models" itself is left out.</param>
+    internal static string TrialContext(HSpec spec, string text, IReadOnlyDictionary<string, byte[]> files, IEnumerable<string>? model = null)
     {
         var json = HSpecParser.LoadJson(text, out _)!;
         foreach (var name in new[] { "$schema", "search", "model", "algorithms", "platform", "objective", ActionSpecs.Property, ActionSpecs.CpuSessionProperty }) json.Remove(name);
+        if (model is not null) json.Remove(HSpecParser.ModelsProperty);
         if (json["data"] is JObject data)
         {
             data.Remove("train");
             data.Remove("test");
         }
-        return ContentCache.Key(new[] { "trials", Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None), DataHash(spec, files) });
+        var parts = new List<string> { "trials", Identity, Path.GetFileName(spec.SpecPath), Canonical(json).ToString(Newtonsoft.Json.Formatting.None), DataHash(spec, files) };
+        if (model is not null) parts.AddRange(model);
+        return ContentCache.Key(parts);
     }
 
     /// <summary>The hash of the data files (train in order, then test), as the lock file records it.</summary>
@@ -319,7 +342,7 @@ public static class Compilation
             : pcap.Train.Select(c => $"capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}")
                 .Concat(pcap.Test.Select(c => $"test-capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}"));
 
-    private static JToken Canonical(JToken token) => token switch
+    internal static JToken Canonical(JToken token) => token switch
     {
         JObject obj => new JObject(obj.Properties().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new JProperty(p.Name, Canonical(p.Value)))),
         JArray array => new JArray(array.Select(Canonical)),

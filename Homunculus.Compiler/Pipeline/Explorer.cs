@@ -105,7 +105,7 @@ public sealed class Explorer
     public Exploration? Run(DiagnosticBag diagnostics, CancellationToken cancellation)
     {
         if (_spec.Search is null) return RunFixed(diagnostics, cancellation);
-        if (!_request.ForceSearch && LockFile.Read(_spec.SpecPath) is { } lockFile)
+        if (!_request.ForceSearch && LockFile.Read(_spec) is { } lockFile)
         {
             if (lockFile.DataHash == _dataHash && _spec.Algorithms.Contains(lockFile.Config.Algorithm) && _runner.Accepts(lockFile.Config))
             {
@@ -114,9 +114,9 @@ public sealed class Explorer
                 Progress(record, 1, "from the lock file");
                 if (outcome.Feasible)
                     return new Exploration("lock", new[] { record }, [], record, FeatureCount, _spec.Search, []);
-                _request.Progress?.Invoke($"the configuration of {Path.GetFileName(LockFile.PathFor(_spec.SpecPath))} no longer fits the target: searching again");
+                _request.Progress?.Invoke($"the configuration of {Path.GetFileName(LockFile.PathFor(_spec))} no longer fits the target: searching again");
             }
-            else _request.Progress?.Invoke($"{Path.GetFileName(LockFile.PathFor(_spec.SpecPath))} does not match the data or the .hspec: searching again");
+            else _request.Progress?.Invoke($"{Path.GetFileName(LockFile.PathFor(_spec))} does not match the data or the .hspec: searching again");
         }
         return RunSearch(diagnostics, cancellation);
     }
@@ -152,7 +152,7 @@ public sealed class Explorer
         var search = _spec.Search!;
         var ranking = Search.FeatureRanking.Rank(_data.Features, _set.Train, _data.Classes.Count);
         var families = _spec.Algorithms.Select(a => ModelFamilies.Find(a)!).ToList();
-        var space = new DesignSpace(families, AllFeatures, ranking.Order, search.FeatureSelection, TrialRunner.Normalize, _runner.MayBeFeasible);
+        var space = new DesignSpace(families, AllFeatures, ranking.Order, search.FeatureSelection, TrialRunner.Normalize, _runner.MayBeFeasible, _spec.ClassifyAtChoices);
 
         // First: the settings the .hspec writes out (the baseline), then the warm start.
         var first = new List<(SearchPoint Point, Proposal Proposal)>();
@@ -223,7 +223,7 @@ public sealed class Explorer
             return null;
         }
         RememberBest(trials);
-        new LockFile(_dataHash, chosen.Outcome.Config, _objective.Metric, _objective.Of(chosen.Outcome.Candidate.FixedValidation)).Write(_spec.SpecPath);
+        new LockFile(_dataHash, chosen.Outcome.Config, _objective.Metric, _objective.Of(chosen.Outcome.Candidate.FixedValidation)).Write(_spec);
         var information = ranking.Order.Select(f => (_data.Features[f].Name, ranking.Information[f])).ToList();
         return new Exploration("search", trials, skipped, chosen, FeatureCount, search, information);
     }
@@ -265,7 +265,7 @@ public sealed class Explorer
         _store?.WriteLatestBest(ProgramKey, new JArray(best));
     }
 
-    private string ProgramKey => ContentCache.Key(new[] { Path.GetFullPath(_spec.SpecPath) }).Substring(0, 24);
+    private string ProgramKey => ContentCache.Key(new[] { _spec.LockPath ?? Path.GetFullPath(_spec.SpecPath) }).Substring(0, 24);
 
     private void ReportNothingFits(IReadOnlyList<TrialRecord> trials, IReadOnlyList<(TrialConfig Config, IReadOnlyList<ResourceFigure> Figures)> skipped, DiagnosticBag diagnostics)
     {

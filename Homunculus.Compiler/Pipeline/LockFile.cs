@@ -2,6 +2,7 @@ using System.IO;
 using System.Text;
 using Homunculus.Compiler.Caching;
 using Homunculus.Compiler.Search;
+using Homunculus.Compiler.Spec;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -19,9 +20,15 @@ public sealed record LockFile(string DataHash, TrialConfig Config, string Metric
 
     public static string PathFor(string specPath) => specPath + ".lock";
 
-    public static LockFile? Read(string specPath)
+    /// <summary>The lock file of a program (<c>&lt;file&gt;.hspec.lock</c>) or of one model of a schedule.</summary>
+    public static string PathFor(HSpec spec) => spec.LockPath ?? PathFor(spec.SpecPath);
+
+    public static LockFile? Read(HSpec spec) => ReadAt(PathFor(spec));
+
+    public static LockFile? Read(string specPath) => ReadAt(PathFor(specPath));
+
+    private static LockFile? ReadAt(string path)
     {
-        string path = PathFor(specPath);
         try
         {
             if (!File.Exists(path)) return null;
@@ -52,11 +59,15 @@ public sealed record LockFile(string DataHash, TrialConfig Config, string Metric
     }
 
     /// <summary>Writes the lock when its content changed; a read-only source tree only loses the lock.</summary>
-    public void Write(string specPath)
+    public void Write(HSpec spec) => WriteAt(PathFor(spec));
+
+    public void Write(string specPath) => WriteAt(PathFor(specPath));
+
+    private void WriteAt(string path)
     {
         try
         {
-            OutputFolder.WriteIfChanged(PathFor(specPath), ToText());
+            OutputFolder.WriteIfChanged(path, ToText());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

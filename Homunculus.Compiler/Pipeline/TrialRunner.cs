@@ -71,7 +71,8 @@ public sealed class TrialRunner
     {
         var family = ModelFamilies.Find(config.Algorithm);
         return family is not null && config.Features.Count > 0 && config.Features.All(FeatureNames.Contains)
-            && config.Features.Distinct().Count() == config.Features.Count && ReadSettings(family, config.Settings) is not null;
+            && config.Features.Distinct().Count() == config.Features.Count && ReadSettings(family, config.Settings) is not null
+            && (config.ClassifyAt is not int n || (_spec.ClassifyAtChoices?.Contains(n) ?? false));
     }
 
     /// <summary>The structural estimate: false when the model's shape alone is over a budget (unknown shape: true).</summary>
@@ -96,15 +97,16 @@ public sealed class TrialRunner
         var family = ModelFamilies.Find(config.Algorithm)!;
         var settings = ReadSettings(family, config.Settings) ?? throw new InvalidOperationException($"invalid settings for {config.Algorithm}: {config.Settings}");
         var columns = Columns(config);
-        var result = family.Train(FeatureProjection.Project(_set, columns), settings, _spec.Seed, cancellation);
+        var set = DecidedSet(config);
+        var result = family.Train(FeatureProjection.Project(set, columns), settings, _spec.Seed, cancellation);
         cancellation.ThrowIfCancellationRequested();
         // Through JSON and back: a trial read from the store is then exactly the trial trained now.
-        var model = ModelFileJson.Deserialize(ModelFileJson.Serialize(Wrap(config.Algorithm, FeatureProjection.Remap(result.Model, columns))));
+        var model = ModelFileJson.Deserialize(ModelFileJson.Serialize(Wrap(config.Algorithm, FeatureProjection.Remap(result.Model, columns), config.ClassifyAt)));
         int classes = _data.Classes.Count;
-        var floatValidation = Metrics.Compute(_set.Validation.Classes, result.FloatValidation, classes);
-        var fixedValidation = Candidate.Evaluate(model, _set.Validation);
-        var floatTest = Metrics.Compute(_set.Test.Classes, result.FloatTest, classes);
-        var fixedTest = Candidate.Evaluate(model, _set.Test);
+        var floatValidation = Metrics.Compute(set.Validation.Classes, result.FloatValidation, classes);
+        var fixedValidation = Candidate.Evaluate(model, set.Validation);
+        var floatTest = Metrics.Compute(set.Test.Classes, result.FloatTest, classes);
+        var fixedTest = Candidate.Evaluate(model, set.Test);
         _store?.Put(config.Key, new JObject
         {
             ["config"] = config.ToJson(),
@@ -124,7 +126,7 @@ public sealed class TrialRunner
             if (record["config"] is not JObject stored || FamilySpaces.Canonical(stored) != config.Canonical) return null;
             var model = ModelFileJson.Deserialize(record["model"]!.ToString(Formatting.Indented));
             var metrics = new[] { "floatValidation", "fixedValidation", "floatTest", "fixedTest" }.Select(name => record[name]!.ToObject<Metrics>()!).ToArray();
-            return Estimate(Wrap(config.Algorithm, model.Model), metrics[0], metrics[1], metrics[2], metrics[3]);
+            return Estimate(Wrap(config.Algorithm, model.Model, config.ClassifyAt), metrics[0], metrics[1], metrics[2], metrics[3]);
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidCastException or ArgumentException)
         {
@@ -139,7 +141,15 @@ public sealed class TrialRunner
         return new Candidate(model, floatValidation, fixedValidation, floatTest, fixedTest, figures);
     }
 
-    private ModelFile Wrap(string algorithm, ModelNode node) => new()
+    /// <summary>
+    /// The rows a configuration's model decides for: with a searched classification point, the packets at or
+    /// after that packet of their flow (the data were loaded from the smallest point on).
+    /// </summary>
+    private TrainingSet DecidedSet(TrialConfig config) => config.ClassifyAt is int n
+        ? _set with { Train = _set.Train.DecidedAt(n), Validation = _set.Validation.DecidedAt(n), Test = _set.Test.DecidedAt(n) }
+        : _set;
+
+    private ModelFile Wrap(string algorithm, ModelNode node, int? classifyAt = null) => new()
     {
         Name = _spec.Name,
         SpecFile = Path.GetFileName(_spec.SpecPath),
@@ -148,6 +158,6 @@ public sealed class TrialRunner
         Features = _data.Features.ToEquatableArray(),
         Classes = _data.Classes.ToEquatableArray(),
         Model = node,
-        Flow = _spec.Flow,
+        Flow = classifyAt is int n && _spec.Flow is { } flow ? flow with { ClassifyAt = n } : _spec.Flow,
     };
 }

@@ -9,15 +9,17 @@ namespace Homunculus.Compiler.Search;
 
 /// <summary>
 /// One configuration the compiler can train: an algorithm, its complete settings (the family's
-/// "model.&lt;name&gt;" JSON with defaults filled in) and the features it reads (names, in .hspec order).
+/// "model.&lt;name&gt;" JSON with defaults filled in), the features it reads (names, in .hspec order) and,
+/// when the search chooses it, the flow packet from which the model decides.
 /// </summary>
 public sealed class TrialConfig
 {
-    public TrialConfig(string algorithm, JObject settings, IReadOnlyList<string> features)
+    public TrialConfig(string algorithm, JObject settings, IReadOnlyList<string> features, int? classifyAt = null)
     {
         Algorithm = algorithm;
         Settings = (JObject)JToken.Parse(FamilySpaces.Canonical(settings));
         Features = features;
+        ClassifyAt = classifyAt;
         Canonical = FamilySpaces.Canonical(ToJson());
         Key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical))).Substring(0, 32);
     }
@@ -28,18 +30,27 @@ public sealed class TrialConfig
 
     public IReadOnlyList<string> Features { get; }
 
+    /// <summary>The classification point (flow.classifyAt) when the search chooses it; null: the .hspec's.</summary>
+    public int? ClassifyAt { get; }
+
     /// <summary>Sorted-key JSON: equal configurations have equal text.</summary>
     public string Canonical { get; }
 
     /// <summary>The configuration's file name in the trial store.</summary>
     public string Key { get; }
 
-    public JObject ToJson() => new()
+    public JObject ToJson()
     {
-        ["algorithm"] = Algorithm,
-        ["settings"] = Settings.DeepClone(),
-        ["features"] = new JArray(Features),
-    };
+        var json = new JObject
+        {
+            ["algorithm"] = Algorithm,
+            ["settings"] = Settings.DeepClone(),
+            ["features"] = new JArray(Features),
+        };
+        // Absent unless searched, so configurations (and their trial keys) without it stay as they were.
+        if (ClassifyAt is int n) json["classifyAt"] = n;
+        return json;
+    }
 
     public static TrialConfig? FromJson(JToken? token)
     {
@@ -47,7 +58,13 @@ public sealed class TrialConfig
             || obj["settings"] is not JObject settings || obj["features"] is not JArray features
             || features.Any(f => f.Type != JTokenType.String))
             return null;
-        return new TrialConfig((string)algorithm!, settings, features.Select(f => (string)f!).ToList());
+        int? classifyAt = null;
+        if (obj["classifyAt"] is { } n)
+        {
+            if (n is not JValue { Type: JTokenType.Integer } value || (long)value < 1 || (long)value > 1 << 16) return null;
+            classifyAt = (int)value;
+        }
+        return new TrialConfig((string)algorithm!, settings, features.Select(f => (string)f!).ToList(), classifyAt);
     }
 
     /// <summary>"hidden=12-6-3 learningRate=0.003 ..." (settings in key order).</summary>
@@ -58,6 +75,7 @@ public sealed class TrialConfig
     {
         string settings = DescribeSettings();
         string features = Features.Count == featureCount ? $"all {featureCount} features" : $"{Features.Count} of {featureCount} features";
+        if (ClassifyAt is int n) features += $", deciding from flow packet {n}";
         return settings.Length == 0 ? $"{Algorithm}, {features}" : $"{Algorithm}, {features}, {settings}";
     }
 

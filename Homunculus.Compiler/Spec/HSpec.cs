@@ -29,10 +29,47 @@ public sealed record HSpec
     public SearchSpec? Search { get; init; }
     /// <summary>The flow table of a program with flow features or a classification point (docs/flow-features.md); null: no flow state.</summary>
     public FlowSettings? Flow { get; init; }
+    /// <summary>The classification points the search chooses from ("flow.classifyAt": [..], ascending); null: <see cref="Flow"/>'s only.</summary>
+    public IReadOnlyList<int>? ClassifyAtChoices { get; init; }
     /// <summary>The per-class actions as declared, in .hspec order (docs/actions.md); empty: every class is forwarded.</summary>
     public IReadOnlyList<ActionSpec> Actions { get; init; } = [];
     /// <summary>Per algorithm, whether "model.&lt;name&gt;" was written (with a search, those settings are tried first).</summary>
     public IReadOnlySet<string> ExplicitSettings { get; init; } = new HashSet<string>();
+    /// <summary>The models of a schedule (docs/schedule.md) in schedule order (every model after the one it follows); empty: one model.</summary>
+    public IReadOnlyList<ModelSpec> Models { get; init; } = [];
+    /// <summary>Where "models" is written (null without it).</summary>
+    public SourceLocation? ModelsLocation { get; init; }
+    /// <summary>The lock file of the configuration a search chose; null: <c>&lt;file&gt;.hspec.lock</c>.</summary>
+    public string? LockPath { get; init; }
+}
+
+/// <summary>
+/// One entry of the .hspec's <c>"models"</c> (docs/schedule.md): a model of the schedule with its features (a subset
+/// of the .hspec's, in .hspec order), classes, candidate algorithms and settings, its share of the target's budget,
+/// and where it runs: after an earlier model (for some of its classes, or reading its class), or for every packet.
+/// </summary>
+public sealed record ModelSpec
+{
+    public required string Name { get; init; }
+    public required SourceLocation NameLocation { get; init; }
+    /// <summary>The .hspec features the model reads, in .hspec order.</summary>
+    public required IReadOnlyList<FeatureSpec> Features { get; init; }
+    /// <summary>The model's own classes; null: those of <c>data.classes</c> (or one per label).</summary>
+    public IReadOnlyList<ClassSpec>? Classes { get; init; }
+    public SourceLocation? ClassesLocation { get; init; }
+    public required IReadOnlyList<string> Algorithms { get; init; }
+    /// <summary>Per algorithm, its family's settings: the model's own "model.&lt;family&gt;", else the .hspec's, else defaults.</summary>
+    public required IReadOnlyDictionary<string, object> Settings { get; init; }
+    public IReadOnlySet<string> ExplicitSettings { get; init; } = new HashSet<string>();
+    /// <summary>The fraction of the target's budget the model's search gets (declared, or an equal part of what is left).</summary>
+    public required double Share { get; init; }
+    /// <summary>The earlier model this one runs after; null: it runs for every packet.</summary>
+    public string? After { get; init; }
+    public SourceLocation? AfterLocation { get; init; }
+    /// <summary>Classes of <see cref="After"/> the model runs for, as written; empty: all.</summary>
+    public IReadOnlyList<(string Class, SourceLocation Location)> When { get; init; } = [];
+    /// <summary>Whether the model reads <see cref="After"/>'s class as a feature.</summary>
+    public bool Input { get; init; }
 }
 
 /// <summary>.hspec "search": budgets of the design-space exploration.</summary>

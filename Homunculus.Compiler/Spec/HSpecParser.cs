@@ -16,12 +16,12 @@ namespace Homunculus.Compiler.Spec;
 /// Reads a .hspec (JSON with comments) into an <see cref="HSpec"/>, reporting every problem with the
 /// .hspec path, line and column. Unknown properties are errors, so a typo never goes unnoticed.
 /// </summary>
-public sealed class HSpecParser
+public sealed partial class HSpecParser
 {
     public static readonly IReadOnlyList<string> Objectives = new[] { "accuracy", "f1", "macro-f1", "weighted-f1" };
     public static readonly IReadOnlyList<string> Targets = new[] { "bmv2", "taurus", "tofino" };
 
-    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search", "flow", ActionSpecs.Property, ActionSpecs.CpuSessionProperty };
+    private static readonly string[] TopLevel = { "$schema", "name", "data", "features", "objective", "algorithms", "model", "platform", "seed", "search", "flow", ActionSpecs.Property, ActionSpecs.CpuSessionProperty, ModelsProperty };
     private static readonly string[] FlowProperties = { "bidirectional", "tableSize", "timeoutSeconds", "classifyAt" };
     private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
@@ -105,8 +105,9 @@ public sealed class HSpecParser
         var platform = platformToken is null ? null : ParsePlatform(platformToken);
         int seed = _r.Integer(root, "seed", 0, int.MaxValue) ?? 42;
         var search = ParseSearch(root);
-        var flow = ParseFlow(root, features);
+        var (flow, classifyAtChoices) = ParseFlow(root, features, search is not null);
         var actions = ActionSpecs.Parse(root, _r);
+        var models = ParseModels(root, features, data?.Classes, algorithms, actions);
 
         if (_diagnostics.HasErrors || data is null || platform is null || nameToken is null) return null;
         return new HSpec
@@ -126,8 +127,11 @@ public sealed class HSpecParser
             Seed = seed,
             Search = search,
             Flow = flow,
+            ClassifyAtChoices = classifyAtChoices,
             Actions = actions,
             ExplicitSettings = root["model"] is JObject written ? written.Properties().Select(p => p.Name).ToHashSet() : new HashSet<string>(),
+            Models = models,
+            ModelsLocation = root[ModelsProperty] is { } modelsToken ? _r.Loc(modelsToken) : null,
         };
     }
 
@@ -268,7 +272,7 @@ public sealed class HSpecParser
         };
     }
 
-    private List<ClassSpec> ParseClasses(JObject classObject)
+    private List<ClassSpec> ParseClasses(JObject classObject, string what = "data.classes")
     {
         var classes = new List<ClassSpec>();
         var claimed = new Dictionary<string, string>();
@@ -278,7 +282,7 @@ public sealed class HSpecParser
             var location = _r.Loc(property);
             if (property.Value is JValue { Type: JTokenType.String } star && (string?)star == "*")
             {
-                if (sawStar) _diagnostics.Report(DiagnosticCatalog.InvalidValue, location, "data.classes", "may give \"*\" to one class only");
+                if (sawStar) _diagnostics.Report(DiagnosticCatalog.InvalidValue, location, what, "may give \"*\" to one class only");
                 sawStar = true;
                 classes.Add(new ClassSpec(property.Name, new List<string>(), true, location));
                 continue;
@@ -287,16 +291,16 @@ public sealed class HSpecParser
             IEnumerable<JToken> values = property.Value is JArray array ? array : new[] { property.Value };
             foreach (var value in values)
             {
-                string labelValue = _r.String(value, $"data.classes.{property.Name}");
+                string labelValue = _r.String(value, $"{what}.{property.Name}");
                 if (claimed.TryGetValue(labelValue, out var other))
-                    _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(value), "data.classes", $"maps label '{labelValue}' to both '{other}' and '{property.Name}'");
+                    _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(value), what, $"maps label '{labelValue}' to both '{other}' and '{property.Name}'");
                 claimed[labelValue] = property.Name;
                 labels.Add(labelValue);
             }
             classes.Add(new ClassSpec(property.Name, labels, false, location));
         }
         if (classes.Count < 2)
-            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(classObject), "data.classes", "must declare at least two classes");
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(classObject), what, "must declare at least two classes");
         return classes;
     }
 
@@ -391,14 +395,14 @@ public sealed class HSpecParser
     /// flow features or a classification point (docs/flow-features.md). Absent: defaults when a feature reads
     /// a flow field, else no flow state.
     /// </summary>
-    private FlowSettings? ParseFlow(JObject root, IReadOnlyList<FeatureSpec> features)
+    private (FlowSettings?, IReadOnlyList<int>?) ParseFlow(JObject root, IReadOnlyList<FeatureSpec> features, bool searched)
     {
         bool readsFlows = features.Any(f => FlowFields.Find(f.Field) is not null);
-        if (root["flow"] is not { } token) return readsFlows ? new FlowSettings() : null;
+        if (root["flow"] is not { } token) return (readsFlows ? new FlowSettings() : null, null);
         if (token is not JObject obj)
         {
             _r.WrongType(token, "flow", "an object");
-            return null;
+            return (null, null);
         }
         _r.CheckProperties(obj, FlowProperties, "flow.");
         if (!_pcap)
@@ -407,14 +411,30 @@ public sealed class HSpecParser
         if ((tableSize & (tableSize - 1)) != 0)
             _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj["tableSize"]!), "flow.tableSize", $"must be a power of two (the switch indexes the table with the low bits of a hash), e.g. {HighestPowerOfTwo(tableSize)}");
         double? timeout = _r.Number(obj, "timeoutSeconds", 0, 86400, "flow.");
-        int? classifyAt = _r.Integer(obj, "classifyAt", 1, 1 << 16, "flow.");
-        return new FlowSettings
+        // A list of classification points is a dimension of the search (docs/flow-features.md).
+        List<int>? choices = null;
+        int? classifyAt = null;
+        if (obj["classifyAt"] is JArray list)
+        {
+            choices = new List<int>();
+            foreach (var item in list)
+                if (_r.IntegerValue(item, "flow.classifyAt[]", 1, 1 << 16) is int n) choices.Add(n);
+            if (list.Count == 0 || choices.Distinct().Count() != list.Count)
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(list), "flow.classifyAt", "must list distinct packet numbers (at least one)");
+            else if (!searched && list.Count > 1)
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(list), "flow.classifyAt", "lists several classification points, which only a search chooses between: add a \"search\" block or give one number");
+            choices.Sort();
+            classifyAt = choices.Count > 0 ? choices[0] : 1;
+            if (choices.Count < 2) choices = null;
+        }
+        else classifyAt = _r.Integer(obj, "classifyAt", 1, 1 << 16, "flow.");
+        return (new FlowSettings
         {
             TableSize = tableSize,
             Bidirectional = _r.Boolean(obj, "bidirectional", "flow.") ?? false,
             TimeoutMicroseconds = timeout is double seconds ? (long)Math.Round(seconds * 1e6) : FlowSettings.DefaultTimeoutMicroseconds,
             ClassifyAt = classifyAt ?? 1,
-        };
+        }, choices);
     }
 
     private static int HighestPowerOfTwo(int value)
@@ -583,52 +603,59 @@ public sealed class HSpecParser
         return new MissingValues(markers, policy, fill);
     }
 
-    private List<string> ParseAlgorithms(JObject root)
+    /// <param name="prefix">What the algorithms belong to in messages ("" at the top level, "models[]." in a model).</param>
+    /// <param name="fallback">Without "algorithms": this list (null: <c>["dnn"]</c>).</param>
+    private List<string> ParseAlgorithms(JObject root, string prefix = "", IReadOnlyList<string>? fallback = null)
     {
         var result = new List<string>();
         var token = root["algorithms"];
-        if (token is null) return new List<string> { "dnn" };
+        if (token is null) return fallback?.ToList() ?? new List<string> { "dnn" };
         if (token is not JArray array)
         {
-            _r.WrongType(token, "algorithms", "an array of algorithm names");
+            _r.WrongType(token, prefix + "algorithms", "an array of algorithm names");
             return result;
         }
         foreach (var item in array)
         {
-            string algorithm = _r.String(item, "algorithms[]");
+            string algorithm = _r.String(item, prefix + "algorithms[]");
             if (Training.ModelFamilies.Find(algorithm) is null)
                 _diagnostics.Report(DiagnosticCatalog.UnsupportedAlgorithm, _r.Loc(item), algorithm, string.Join(", ", Training.ModelFamilies.Names));
             else if (result.Contains(algorithm))
-                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), "algorithms", $"lists '{algorithm}' twice");
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(item), prefix + "algorithms", $"lists '{algorithm}' twice");
             else result.Add(algorithm);
         }
-        if (array.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(array), "algorithms", "must list at least one algorithm");
+        if (array.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(array), prefix + "algorithms", "must list at least one algorithm");
         return result;
     }
 
     /// <summary>"model": one object per family; each family reads its own settings.</summary>
-    private Dictionary<string, object> ParseModel(JObject root, IReadOnlyList<string> algorithms)
+    /// <param name="inherited">Settings objects that apply where "model" names no object for a family (a model's defaults: the .hspec's).</param>
+    private Dictionary<string, object> ParseModel(JObject root, IReadOnlyList<string> algorithms, string prefix = "", IReadOnlyDictionary<string, JObject>? inherited = null)
     {
-        var objects = new Dictionary<string, JObject>();
+        var objects = inherited is null ? new Dictionary<string, JObject>() : new Dictionary<string, JObject>(inherited);
         if (root["model"] is { } modelToken)
         {
             if (modelToken is JObject model)
             {
-                _r.CheckProperties(model, Training.ModelFamilies.Names.ToArray(), "model.");
+                _r.CheckProperties(model, Training.ModelFamilies.Names.ToArray(), prefix + "model.");
                 foreach (var property in model.Properties())
                 {
                     if (property.Value is JObject settings) objects[property.Name] = settings;
-                    else if (Training.ModelFamilies.Find(property.Name) is not null) _r.WrongType(property.Value, "model." + property.Name, "an object");
+                    else if (Training.ModelFamilies.Find(property.Name) is not null) _r.WrongType(property.Value, prefix + "model." + property.Name, "an object");
                 }
             }
-            else _r.WrongType(modelToken, "model", "an object");
+            else _r.WrongType(modelToken, prefix + "model", "an object");
         }
         var result = new Dictionary<string, object>();
         foreach (var family in Training.ModelFamilies.All)
         {
             bool used = algorithms.Contains(family.Name);
-            if (!used && !objects.ContainsKey(family.Name)) continue;
-            var settings = family.ReadSettings(objects.GetValueOrDefault(family.Name), _r);
+            var written = objects.GetValueOrDefault(family.Name);
+            // An inherited object was read (and any problem reported) where it is written.
+            bool own = written is not null && (inherited is null || !inherited.TryGetValue(family.Name, out var from) || !ReferenceEquals(from, written));
+            if (!used && !own) continue;
+            var reader = own || written is null ? _r : new SpecReader(_path, "", new DiagnosticBag());
+            var settings = family.ReadSettings(written, reader);
             if (used) result[family.Name] = settings;
         }
         return result;

@@ -32,6 +32,10 @@ namespace Homunculus.Model.Diagnostics
         public static readonly DiagnosticDescriptor IdentifierCollision = Error("HMC0006", "Identifier collision", "{0} '{1}' and '{2}' both map to the identifier '{3}'; rename one");
         public static readonly DiagnosticDescriptor UnknownActionClass = Error("HMC0030", "Action for an unknown class", "'actions' names the class '{0}', which the model does not have (classes: {1})");
         public static readonly DiagnosticDescriptor UnknownAction = Error("HMC0031", "Unknown action", "'{0}' is not an action{1}");
+        public static readonly DiagnosticDescriptor UnknownModel = Error("HMC0040", "Unknown model", "'{0}' names the model '{1}', which the schedule does not have (models: {2})");
+        public static readonly DiagnosticDescriptor ScheduleCycle = Error("HMC0041", "Schedule cycle", "the models {0} each run after another of them: a schedule cannot have a cycle");
+        public static readonly DiagnosticDescriptor UnknownWhenClass = Error("HMC0042", "Unknown class in 'when'", "'when' names the class '{0}', which model '{1}' does not have (classes: {2})");
+        public static readonly DiagnosticDescriptor UnknownModelFeature = Error("HMC0043", "Unknown feature of a model", "model '{0}' reads '{1}', which is not a feature of the .hspec (features: {2})");
 
         // HMC1xxx: data.
         public static readonly DiagnosticDescriptor DataFileNotFound = Error("HMC1001", "Data file not found", "data file not found: {0}");

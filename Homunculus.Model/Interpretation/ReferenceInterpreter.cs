@@ -15,12 +15,55 @@ namespace Homunculus.Model.Interpretation
         {
             if (encoded.Count != model.Features.Count)
                 throw new ArgumentException($"expected {model.Features.Count} encoded features, got {encoded.Count}");
-            return model.Model switch
+            return PredictNode(model.Model, encoded);
+        }
+
+        private static int PredictNode(ModelNode node, IReadOnlyList<long> encoded) => node switch
+        {
+            MlpModel mlp => PredictMlp(mlp, encoded),
+            TreeEnsembleModel trees => TreeInterpreter.Predict(trees, encoded),
+            ScheduleModel => throw new NotSupportedException("a schedule decides one class per model: use Decide"),
+            _ => throw new NotSupportedException($"model kind '{node.Kind}' has no interpreter"),
+        };
+
+        /// <summary>The class of a model that did not run for the row (<see cref="Decide"/>).</summary>
+        public const int NotRun = -1;
+
+        /// <summary>
+        /// The combined decision of a model file for one row of encoded features (in file feature order): per model
+        /// of a schedule (docs/schedule.md), in schedule order, its class index, or <see cref="NotRun"/> when the
+        /// model it runs after did not run or decided a class outside its <c>when</c>; a single-model file gives
+        /// its one class.
+        /// </summary>
+        public static int[] Decide(ModelFile model, IReadOnlyList<long> encoded)
+        {
+            if (Schedules.Of(model) is not { } schedule) return new[] { Predict(model, encoded) };
+            if (encoded.Count != model.Features.Count)
+                throw new ArgumentException($"expected {model.Features.Count} encoded features, got {encoded.Count}");
+            var classes = new int[schedule.Models.Count];
+            for (int m = 0; m < classes.Length; m++)
             {
-                MlpModel mlp => PredictMlp(mlp, encoded),
-                TreeEnsembleModel trees => TreeInterpreter.Predict(trees, encoded),
-                _ => throw new NotSupportedException($"model kind '{model.Model.Kind}' has no interpreter"),
-            };
+                var scheduled = schedule.Models[m];
+                int after = schedule.AfterIndex(scheduled);
+                int earlier = after < 0 ? 0 : classes[after];
+                if (after >= 0 && (earlier == NotRun || scheduled.When.Count > 0 && !Contains(scheduled.When, earlier)))
+                {
+                    classes[m] = NotRun;
+                    continue;
+                }
+                var row = new long[scheduled.Features.Count + (scheduled.Input ? 1 : 0)];
+                for (int i = 0; i < scheduled.Features.Count; i++) row[i] = encoded[scheduled.Features[i]];
+                if (scheduled.Input) row[row.Length - 1] = earlier;
+                classes[m] = PredictNode(scheduled.Model, row);
+            }
+            return classes;
+        }
+
+        private static bool Contains(EquatableArray<int> values, int value)
+        {
+            foreach (int v in values)
+                if (v == value) return true;
+            return false;
         }
 
         /// <summary>The integer inputs of the first layer.</summary>

@@ -74,6 +74,7 @@ namespace Homunculus.Model.Ir
             {
                 ["network"] = typeof(MlpModel),
                 ["trees"] = typeof(TreeEnsembleModel),
+                [ScheduleModel.KindName] = typeof(ScheduleModel),
             };
 
             public override bool CanConvert(Type objectType) => objectType == typeof(ModelNode);

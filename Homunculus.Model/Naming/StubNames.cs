@@ -49,6 +49,11 @@ namespace Homunculus.Model.Naming
         public const string ActionArgument = "ActionArgument";
         public const string RewriteDscp = "RewriteDscp";
 
+        /// <summary>The combined decision of a schedule (docs/schedule.md): the struct, and the methods that compute it.</summary>
+        public const string DecisionStruct = "Decision";
+        public const string Decide = "Decide";
+        public const string DecideEncoded = "DecideEncoded";
+
         /// <summary>Prefix of the per-categorical-feature parse method (<c>ParseProtocolType</c>).</summary>
         public const string ParsePrefix = "Parse";
 
@@ -60,7 +65,7 @@ namespace Homunculus.Model.Naming
             ClassEnum, FeaturesStruct, FeatureCount, ClassCount, FeatureNames, ClassNames, Predict, PredictEncoded,
             Encode, Parse, TryGetClass, Evaluate, EncodeNumber, Compand, Relu, ReadNumber, ReadInteger, FromPacket,
             ParseFrame, ReadFields, Crc32, FlowTracker,
-            PacketAction, ActionOf, ActionArgument, RewriteDscp,
+            PacketAction, ActionOf, ActionArgument, RewriteDscp, DecisionStruct, Decide, DecideEncoded,
         };
 
         /// <summary>Members every class and struct inherits from <see cref="object"/>: a nested type or field of that name would hide one.</summary>
@@ -153,6 +158,25 @@ namespace Homunculus.Model.Naming
                     problems.Add($"categorical feature '{feature.Name}' needs the method '{parse}', which is {taken}");
                 else
                     memberNames[parse] = $"the parse method of feature '{feature.Name}'";
+            }
+
+            if (Schedules.Of(model) is { } schedule)
+            {
+                // Each model is a nested class of the stub and a field of Decision.
+                var models = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var scheduled in schedule.Models)
+                {
+                    string id = Identifiers.CSharp(scheduled.Name);
+                    if (models.TryGetValue(id, out var other))
+                        problems.Add($"models '{other}' and '{scheduled.Name}' both map to the identifier '{id}'");
+                    else if (memberNames.TryGetValue(id, out var taken))
+                        problems.Add($"model '{scheduled.Name}' maps to '{id}', which is {taken}");
+                    else if (string.Equals(id, typeName, StringComparison.Ordinal))
+                        problems.Add($"model '{scheduled.Name}' maps to '{id}', the name of the generated class");
+                    else if (model.Features.Any(f => f.Kind == FeatureKind.Categorical && Identifiers.CSharp(f.Name) == id))
+                        problems.Add($"model '{scheduled.Name}' maps to '{id}', the enum of a categorical feature");
+                    models[id] = scheduled.Name;
+                }
             }
 
             foreach (var feature in model.Features)

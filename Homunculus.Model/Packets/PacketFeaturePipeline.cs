@@ -37,6 +37,9 @@ namespace Homunculus.Model.Packets
 
         public int Count => _packetFields.Length;
 
+        /// <summary>The packet count of the last observed packet's flow after counting it (0: no flow).</summary>
+        public long LastFlowPackets { get; private set; }
+
         /// <summary>
         /// Observes one frame: fills <paramref name="values"/> (one raw value per feature) and returns whether
         /// the model decides for this packet.
@@ -44,6 +47,7 @@ namespace Homunculus.Model.Packets
         public bool Observe(byte[] frame, int offset, int length, long timestampMicroseconds, long[] values)
         {
             var flow = _flows?.Observe(frame, offset, length, timestampMicroseconds);
+            LastFlowPackets = flow?.Packets ?? 0;
             var layout = PacketFieldExtractor.Parse(frame, offset, length);
             for (int i = 0; i < _packetFields.Length; i++)
                 values[i] = _packetFields[i] is { } p ? PacketFieldExtractor.Read(p, layout, frame, offset) : FlowTable.Value(_flowFields[i]!, flow);

@@ -24,7 +24,7 @@ public static class SearchSuite
             Description =
             {
                 $"Per application (the quality suite's .hspec with every family allowed, the same platform constraints as its quality rows, no `model` settings), a search of {budget} trials per seed ({string.Join(", ", seeds)}), ours (`\"strategy\": \"bayesian\"`, constrained BO) and random search (`\"strategy\": \"random\"`) with the same budget and design space, through `Compilation.Run` without a cache. Cell: best validation objective (the application's: weighted F1 for NSL-KDD and ISCX VPN-nonVPN, macro F1 for IoT Sentinel; fixed-point model, validation split) among the FEASIBLE trials so far, mean over seeds (\"-\" while no trial was feasible).",
-                "Constraints: NSL-KDD and ISCX VPN-nonVPN on Taurus 12 x 10 at >= 1 GPkt/s and <= 500 ns; IoT Sentinel device classification on bmv2 with its defaults (no resource limit, so every trial is feasible): packet-field programs run on bmv2 only (Taurus and Tofino refuse them with HMC2008).",
+                "Constraints: NSL-KDD and ISCX VPN-nonVPN on Taurus 12 x 10 at >= 1 GPkt/s and <= 500 ns; IoT Sentinel device classification (single packets, and flows) on bmv2 with its defaults (no resource limit, so every trial is feasible).",
                 $"Both strategies draw their first points from the same seeded generator, so the first {Math.Max(4, budget / 4)} trials (ours: `initialTrials`, the default quarter of the budget) are the same for both; they part when the surrogate takes over. A trial = a trained candidate: candidates the cost model rules out from their shape before training are skipped by both and do not count.",
             },
         };

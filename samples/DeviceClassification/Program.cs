@@ -3,6 +3,8 @@
 //   (FromPacket computes them exactly as the generated P4 parser does);
 // - FlowDeviceClassifier (flows.hspec): header fields plus per-flow state; its FlowTracker sees every
 //   packet of the capture, as the switch would, and the model decides from each flow's second packet on.
+// - DeviceSchedule (schedule.hspec): three models in one program; "plug" runs only for the packets "hub" calls
+//   a plug (docs/schedule.md), and Decide says which models ran and what they decided.
 // Prints accuracy and macro-F1 of each over the device's packets it decided, and where the outputs are.
 using System.Buffers.Binary;
 using System.Globalization;
@@ -24,7 +26,9 @@ Evaluate("per flow (flows.hspec)", FlowDeviceClassifier.ClassNames.ToArray(),
         return (frame, timestamp) => tracker.Classify(frame, timestamp) is { } c ? (int)c : null;
     });
 
-foreach (var (hspec, p4) in new[] { ("devices", "bmv2/device_classifier.p4"), ("flows", "bmv2/flow_device_classifier.p4") })
+EvaluateSchedule();
+
+foreach (var (hspec, p4) in new[] { ("devices", "bmv2/device_classifier.p4"), ("flows", "bmv2/flow_device_classifier.p4"), ("schedule", "bmv2/device_schedule.p4") })
 {
     string outputs = Directory.GetDirectories(Path.Combine(project, "obj"), hspec, SearchOption.AllDirectories)
         .FirstOrDefault(d => d.Contains("homunculus", StringComparison.Ordinal)) ?? "(build the project first)";
@@ -74,6 +78,32 @@ void Evaluate(string title, IReadOnlyList<string> classNames, Func<string, int> 
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{decided} held-out packets decided ({undecided} before their flow's classification point): accuracy {correct / (double)decided:0.0000}, macro-F1 {f1Sum / classes:0.0000}"));
+    Console.WriteLine();
+}
+
+// The schedule's second stage: of the plugs' held-out packets, how many "hub" passed on to "plug", and how many of
+// those "plug" gave the right maker.
+void EvaluateSchedule()
+{
+    int plugPackets = 0, passed = 0, right = 0;
+    foreach (string deviceFolder in Directory.GetDirectories(testFolder).Order(StringComparer.Ordinal))
+    {
+        if (!DeviceSchedule.Plug.TryGetClass(Path.GetFileName(deviceFolder), out var maker)) continue;
+        byte[] mac = ParseMac(File.ReadAllText(Path.Combine(deviceFolder, "_iotdevice-mac.txt")));
+        foreach (string capture in Directory.GetFiles(deviceFolder, "*.pcap").Order(StringComparer.Ordinal))
+        {
+            foreach (var (frame, _) in ReadPcap(File.ReadAllBytes(capture)))
+            {
+                if (frame.Length < 12 || !frame.AsSpan(6, 6).SequenceEqual(mac)) continue;
+                plugPackets++;
+                if (DeviceSchedule.Decide(DeviceSchedule.FromPacket(frame)).Plug is not { } decided) continue;
+                passed++;
+                if (decided == maker) right++;
+            }
+        }
+    }
+    Console.WriteLine("== schedule (schedule.hspec)");
+    Console.WriteLine($"{plugPackets} held-out packets of the plugs: 'hub' passed {passed} on to 'plug', which named the right maker for {right}");
     Console.WriteLine();
 }
 

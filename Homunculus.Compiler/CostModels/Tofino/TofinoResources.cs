@@ -78,7 +78,7 @@ public sealed record TofinoResources
     public static int Phv(Homunculus.Model.Ir.ModelFile model, TnaProgram program) =>
         (model.ReadsPacketFields
             ? TnaPacketParser.HeaderPhvBits(model)
-            : Container(48) * 2 + Container(16) + model.Features.Sum(f => Container(f.FieldBits)) + Container(8))
+            : Container(48) * 2 + Container(16) + model.Features.Sum(f => Container(f.FieldBits)) + Container(8) * Emitters.P4V1Model.P4FeatureTransport.ResultRefs(model).Count)
         + program.Metadata.Sum(f => Container(f.Bits));
 
     public static int Container(int bits) => bits <= 8 ? 8 : bits <= 16 ? 16 : (bits + 31) / 32 * 32;

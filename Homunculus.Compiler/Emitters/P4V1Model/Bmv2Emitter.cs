@@ -27,6 +27,7 @@ public sealed class Bmv2Emitter : IEmitter
     public string Target => "bmv2";
 
     public bool Supports(ModelFile model) =>
+        Schedules.Of(model) is not null ? Bmv2ScheduleEmitter.Supports(model, this) :
         Bmv2TreeLowering.Supports(model) ||
         model.Model is MlpModel mlp
         && mlp.Layers.Count > 0
@@ -39,6 +40,7 @@ public sealed class Bmv2Emitter : IEmitter
 
     public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
     {
+        if (Schedules.Of(model) is not null) return Bmv2ScheduleEmitter.Emit(model, this);
         if (model.Model is TreeEnsembleModel && Bmv2TreeLowering.Supports(model)) return Bmv2TreeLowering.Emit(model, Target);
         if (model.Model is not MlpModel mlp || !Supports(model))
             throw new NotSupportedException($"the bmv2 target cannot run model kind '{model.Model.Kind}' of this shape");
@@ -46,10 +48,11 @@ public sealed class Bmv2Emitter : IEmitter
         P4FeatureTransport.CheckDistinctNames(model);
 
         string baseName = Identifiers.Snake(model.Name);
-        var tables = OneHotTable.Build(model, mlp);
+        var scope = P4Scope.Of(model);
+        var tables = OneHotTable.Build(model, mlp, scope);
         var files = new List<GeneratedFile>
         {
-            new GeneratedFile($"{Target}/{baseName}.p4", WriteProgram(model, mlp, tables)),
+            new GeneratedFile($"{Target}/{baseName}.p4", WriteProgram(model, mlp, tables, scope)),
         };
         if (tables.Count > 0)
             files.Add(new GeneratedFile($"{Target}/{baseName}.commands.txt", WriteCommands(model, tables)));
@@ -58,27 +61,27 @@ public sealed class Bmv2Emitter : IEmitter
 
     // ---- names (fixed prefixes keep every identifier off P4 keywords and off a leading digit) ----
 
-    internal static string CompandVar(FeatureEncoding f) => "c_" + Identifiers.Snake(f.Name);
+    internal static string CompandVar(FeatureEncoding f, P4Scope s) => s.Name("c_" + Identifiers.Snake(f.Name));
 
     /// <summary>The square of a feature's identity (<c>sq_</c>) or companded (<c>sqc_</c>) value.</summary>
-    internal static string SquareVar(FeatureEncoding f, InputTransform baseTransform) =>
-        (baseTransform == InputTransform.Log2Compand ? "sqc_" : "sq_") + Identifiers.Snake(f.Name);
+    internal static string SquareVar(FeatureEncoding f, InputTransform baseTransform, P4Scope s) =>
+        s.Name((baseTransform == InputTransform.Log2Compand ? "sqc_" : "sq_") + Identifiers.Snake(f.Name));
 
-    internal static string Neuron(int layer, int output) => $"l{layer}_n{output}";
+    internal static string Neuron(int layer, int output, P4Scope s) => s.Name($"l{layer}_n{output}");
 
-    private const string BestValue = "best_val";
-    private const string BestClass = "best_cls";
+    internal const string BestValue = "best_val";
+    internal const string BestClass = "best_cls";
 
     /// <summary>The <c>int&lt;32&gt;</c> expression of first-layer input <paramref name="input"/> (not one-hot).</summary>
-    internal static string InputExpression(ModelFile model, MlpInput input)
+    internal static string InputExpression(ModelFile model, MlpInput input, P4Scope s)
     {
         var f = model.Features[input.Feature];
         return input.Transform switch
         {
             // Widen the unsigned field to 32 bits first (zero extension), then reinterpret: (int)v in C#.
-            InputTransform.Identity => $"(int<32>)(bit<32>){P4FeatureTransport.FieldRef(f)}",
-            InputTransform.Log2Compand => $"(int<32>)m.{CompandVar(f)}",
-            InputTransform.Square => $"m.{SquareVar(f, input.Base)}",
+            InputTransform.Identity => $"(int<32>)(bit<32>){s.Fields[input.Feature]}",
+            InputTransform.Log2Compand => $"(int<32>)m.{CompandVar(f, s)}",
+            InputTransform.Square => $"m.{SquareVar(f, input.Base, s)}",
             _ => throw new InvalidOperationException("one-hot inputs are added by their lookup table"),
         };
     }
@@ -87,7 +90,7 @@ public sealed class Bmv2Emitter : IEmitter
 
     // ---- the program ----
 
-    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotTable> tables)
+    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotTable> tables, P4Scope scope)
     {
         var w = new CodeWriter();
         GeneratedHeader.Write(w, GeneratorName, model);
@@ -95,11 +98,30 @@ public sealed class Bmv2Emitter : IEmitter
         for (int c = 0; c < model.Classes.Count; c++)
             w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
         w.Line();
+        WriteV1Model(w, model,
+            () => WriteMetadata(w, model, mlp, scope),
+            () => WriteDeclarations(w, model, tables),
+            () => WriteApply(w, model, mlp, tables, scope));
+        return w.ToString();
+    }
+
+    /// <summary>
+    /// The v1model program after its opening comments, whatever computes the class: the headers, <c>meta_t</c> (the
+    /// program's fields, then <paramref name="metadata"/>), the parser, the ingress (<paramref name="declarations"/>,
+    /// then an apply block that extracts the features and runs <paramref name="model"/>'s <paramref name="apply"/>, sets the
+    /// default egress and the per-class actions), the deparser and the switch.
+    /// </summary>
+    internal static void WriteV1Model(CodeWriter w, ModelFile model, Action metadata, Action declarations, Action apply)
+    {
         P4FeatureTransport.WriteIncludes(w, "v1model.p4");
         w.Line();
         P4FeatureTransport.WriteHeaders(w, model);
         w.Line();
-        WriteMetadata(w, model, mlp);
+        using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
+        {
+            P4FeatureTransport.WriteFeatureMetadata(w, model);
+            metadata();
+        }
         w.Line();
         P4FeatureTransport.WriteV1ModelParser(w, model);
         w.Line();
@@ -107,22 +129,12 @@ public sealed class Bmv2Emitter : IEmitter
         w.Line();
         using (P4FeatureTransport.OpenV1ModelIngress(w, model))
         {
-            foreach (var table in tables)
-            {
-                table.WriteDeclaration(w, model);
-                w.Line();
-            }
+            declarations();
             using (w.Block("apply {"))
             {
                 using (P4FeatureTransport.OpenModel(w, model))
                 {
-                    WriteCompanding(w, model, mlp);
-                    WriteSquares(w, model, mlp);
-                    for (int k = 0; k < mlp.Layers.Count; k++)
-                    {
-                        WriteLayer(w, model, mlp, k, k == 0 ? tables : Array.Empty<OneHotTable>());
-                    }
-                    WriteArgMax(w, model, mlp);
+                    apply();
                 }
                 w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
                 P4Actions.WriteApply(w, model);
@@ -132,7 +144,6 @@ public sealed class Bmv2Emitter : IEmitter
         P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
         w.Line();
         P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w, model);
-        return w.ToString();
     }
 
     /// <summary>Features that feed at least one Log2Compand input, in feature order.</summary>
@@ -145,45 +156,64 @@ public sealed class Bmv2Emitter : IEmitter
         mlp.Inputs.Where(i => i.Transform == InputTransform.Square).Select(i => (i.Feature, i.Base)).Distinct()
             .OrderBy(s => s.Feature).ThenBy(s => s.Base).ToList();
 
+    /// <summary>The network's one-hot tables and their actions (inside the ingress control, before its apply block).</summary>
+    internal static void WriteDeclarations(CodeWriter w, ModelFile model, IReadOnlyList<OneHotTable> tables)
+    {
+        foreach (var table in tables)
+        {
+            table.WriteDeclaration(w, model);
+            w.Line();
+        }
+    }
+
+    /// <summary>The network on the fields of <paramref name="s"/>: companding, squares, layers, then the argmax into its result.</summary>
+    internal static void WriteApply(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotTable> tables, P4Scope s)
+    {
+        WriteCompanding(w, model, mlp, s);
+        WriteSquares(w, model, mlp, s);
+        for (int k = 0; k < mlp.Layers.Count; k++)
+        {
+            WriteLayer(w, model, mlp, k, k == 0 ? tables : Array.Empty<OneHotTable>(), s);
+        }
+        WriteArgMax(w, mlp, s);
+    }
+
     /// <summary>
     /// Squared inputs, computed once per packet: the identity or companded value as <c>int&lt;32&gt;</c> times
     /// itself (wrapping modulo 2^32, as <c>unchecked(v * v)</c> in C#).
     /// </summary>
-    private static void WriteSquares(CodeWriter w, ModelFile model, MlpModel mlp)
+    private static void WriteSquares(CodeWriter w, ModelFile model, MlpModel mlp, P4Scope s)
     {
         foreach (var (fi, baseTransform) in SquaredValues(mlp))
         {
             var f = model.Features[fi];
-            string value = InputExpression(model, new MlpInput { Feature = fi, Transform = baseTransform });
+            string value = InputExpression(model, new MlpInput { Feature = fi, Transform = baseTransform }, s);
             w.Line($"// feature {fi} '{Escaping.Comment(f.Name)}': square of its {(baseTransform == InputTransform.Log2Compand ? "companded" : "identity")} value");
-            w.Line($"m.{SquareVar(f, baseTransform)} = {value} * {value};");
+            w.Line($"m.{SquareVar(f, baseTransform, s)} = {value} * {value};");
         }
     }
 
-    private static void WriteMetadata(CodeWriter w, ModelFile model, MlpModel mlp)
+    /// <summary>The network's metadata fields (inside <c>meta_t</c>, after the program's own).</summary>
+    internal static void WriteMetadata(CodeWriter w, ModelFile model, MlpModel mlp, P4Scope s)
     {
-        using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
+        foreach (int fi in CompandedFeatures(mlp))
         {
-            P4FeatureTransport.WriteFeatureMetadata(w, model);
-            foreach (int fi in CompandedFeatures(mlp))
-            {
-                var f = model.Features[fi];
-                w.Line($"bit<32> {CompandVar(f)};   // feature {fi} '{Escaping.Comment(f.Name)}', log2-companded");
-            }
-            foreach (var (fi, baseTransform) in SquaredValues(mlp))
-            {
-                var f = model.Features[fi];
-                w.Line($"int<32> {SquareVar(f, baseTransform)};   // feature {fi} '{Escaping.Comment(f.Name)}', squared");
-            }
-            for (int k = 0; k < mlp.Layers.Count; k++)
-            {
-                var layer = mlp.Layers[k];
-                w.Line($"// layer {k}: {layer.Outputs} accumulators (signed, wrap modulo 2^32)");
-                for (int j = 0; j < layer.Outputs; j++) w.Line($"int<32> {Neuron(k, j)};");
-            }
-            w.Line($"int<32> {BestValue};   // argmax: best accumulator so far");
-            w.Line($"bit<{P4FeatureTransport.ResultBits}> {BestClass};    // argmax: its class index");
+            var f = model.Features[fi];
+            w.Line($"bit<32> {CompandVar(f, s)};   // feature {fi} '{Escaping.Comment(f.Name)}', log2-companded");
         }
+        foreach (var (fi, baseTransform) in SquaredValues(mlp))
+        {
+            var f = model.Features[fi];
+            w.Line($"int<32> {SquareVar(f, baseTransform, s)};   // feature {fi} '{Escaping.Comment(f.Name)}', squared");
+        }
+        for (int k = 0; k < mlp.Layers.Count; k++)
+        {
+            var layer = mlp.Layers[k];
+            w.Line($"// layer {k}: {layer.Outputs} accumulators (signed, wrap modulo 2^32)");
+            for (int j = 0; j < layer.Outputs; j++) w.Line($"int<32> {Neuron(k, j, s)};");
+        }
+        w.Line($"int<32> {s.Name(BestValue)};   // argmax: best accumulator so far");
+        w.Line($"bit<{P4FeatureTransport.ResultBits}> {s.Name(BestClass)};    // argmax: its class index");
     }
 
     /// <summary>
@@ -191,15 +221,15 @@ public sealed class Bmv2Emitter : IEmitter
     /// <c>v &gt;= 2^p</c> that holds fixes p, and that branch computes <see cref="Compand.Segment"/> with
     /// constant shifts and masks; values below 2^(MantissaBits+1) pass unchanged.
     /// </summary>
-    private static void WriteCompanding(CodeWriter w, ModelFile model, MlpModel mlp)
+    private static void WriteCompanding(CodeWriter w, ModelFile model, MlpModel mlp, P4Scope s)
     {
         int m = Compand.MantissaBits;
         int mask = (1 << m) - 1;
         foreach (int fi in CompandedFeatures(mlp))
         {
             var f = model.Features[fi];
-            string field = P4FeatureTransport.FieldRef(f);
-            string target = "m." + CompandVar(f);
+            string field = s.Fields[fi];
+            string target = "m." + CompandVar(f, s);
             w.Line($"// feature {fi} '{Escaping.Comment(f.Name)}': log2 compand, {m} mantissa bits after the leading one");
             bool first = true;
             for (int p = f.FieldBits - 1; p >= Compand.FirstLogPosition; p--)
@@ -225,7 +255,7 @@ public sealed class Bmv2Emitter : IEmitter
         }
     }
 
-    private static void WriteLayer(CodeWriter w, ModelFile model, MlpModel mlp, int k, IReadOnlyList<OneHotTable> tables)
+    private static void WriteLayer(CodeWriter w, ModelFile model, MlpModel mlp, int k, IReadOnlyList<OneHotTable> tables, P4Scope s)
     {
         var layer = mlp.Layers[k];
         string activation = layer.Activation == Activation.Relu
@@ -240,16 +270,16 @@ public sealed class Bmv2Emitter : IEmitter
             {
                 var input = mlp.Inputs[i];
                 if (input.Transform == InputTransform.OneHot) continue;
-                terms.Add((InputExpression(model, input), i));
+                terms.Add((InputExpression(model, input, s), i));
             }
             else
             {
-                terms.Add(("m." + Neuron(k - 1, i), i));
+                terms.Add(("m." + Neuron(k - 1, i, s), i));
             }
         }
         for (int j = 0; j < layer.Outputs; j++)
         {
-            string acc = "m." + Neuron(k, j);
+            string acc = "m." + Neuron(k, j, s);
             if (terms.Count == 0)
             {
                 w.Line($"{acc} = {Int(layer.Biases[j])};");
@@ -272,32 +302,33 @@ public sealed class Bmv2Emitter : IEmitter
         int shift = layer.Shift & 31; // C# int >> uses the low five bits of the count
         for (int j = 0; j < layer.Outputs; j++)
         {
-            string acc = "m." + Neuron(k, j);
+            string acc = "m." + Neuron(k, j, s);
             w.Line($"if ({acc} < 0) {{ {acc} = 0; }}");
             if (shift != 0) w.Line($"{acc} = {acc} >> {shift};");
             w.Line($"if ({acc} > {Int(layer.ClampMax)}) {{ {acc} = {Int(layer.ClampMax)}; }}");
         }
     }
 
-    private static void WriteArgMax(CodeWriter w, ModelFile model, MlpModel mlp)
+    private static void WriteArgMax(CodeWriter w, MlpModel mlp, P4Scope s)
     {
         int last = mlp.Layers.Count - 1;
         var layer = mlp.Layers[last];
+        string bestValue = "m." + s.Name(BestValue), bestClass = "m." + s.Name(BestClass);
         w.Line("// argmax: only a strictly greater accumulator replaces the best, so the lowest index wins ties");
         if (mlp.OutputClasses.Count > 0)
             w.Line("// (outputs map to classes: the best output's class is kept, not its index)");
-        w.Line($"m.{BestClass} = {mlp.ClassOfOutput(0)};");
-        w.Line($"m.{BestValue} = m.{Neuron(last, 0)};");
+        w.Line($"{bestClass} = {mlp.ClassOfOutput(0)};");
+        w.Line($"{bestValue} = m.{Neuron(last, 0, s)};");
         for (int j = 1; j < layer.Outputs; j++)
         {
-            string acc = "m." + Neuron(last, j);
+            string acc = "m." + Neuron(last, j, s);
             string comment = mlp.OutputClasses.Count > 0 ? $"   // output {j}" : "";
-            w.Line($"if ({acc} > m.{BestValue}) {{ m.{BestValue} = {acc}; m.{BestClass} = {mlp.ClassOfOutput(j)}; }}{comment}");
+            w.Line($"if ({acc} > {bestValue}) {{ {bestValue} = {acc}; {bestClass} = {mlp.ClassOfOutput(j)}; }}{comment}");
         }
-        w.Line($"{P4FeatureTransport.ResultRef(model)} = m.{BestClass};");
+        w.Line($"{s.Result} = {bestClass};");
     }
 
-    private static string WriteCommands(ModelFile model, IReadOnlyList<OneHotTable> tables)
+    internal static string WriteCommands(ModelFile model, IReadOnlyList<OneHotTable> tables)
     {
         var w = new CodeWriter();
         GeneratedHeader.Write(w, GeneratorName, model, "#");
@@ -351,19 +382,19 @@ internal sealed class OneHotTable
     /// <summary>(code, per-output sums) in ascending code order.</summary>
     public IReadOnlyList<(int Code, int[] Sums)> Entries { get; }
 
-    private readonly string _field;
+    private readonly P4Scope _scope;
 
-    private OneHotTable(int feature, string snake, string field, int outputs, IReadOnlyList<(int, int[])> entries)
+    private OneHotTable(int feature, string snake, P4Scope scope, int outputs, IReadOnlyList<(int, int[])> entries)
     {
         Feature = feature;
-        TableName = "onehot_" + snake;
-        ActionName = "add_onehot_" + snake;
-        _field = field;
+        TableName = scope.Name("onehot_" + snake);
+        ActionName = scope.Name("add_onehot_" + snake);
+        _scope = scope;
         Outputs = outputs;
         Entries = entries;
     }
 
-    public static IReadOnlyList<OneHotTable> Build(ModelFile model, MlpModel mlp)
+    public static IReadOnlyList<OneHotTable> Build(ModelFile model, MlpModel mlp, P4Scope scope)
     {
         var layer = mlp.Layers[0];
         var result = new List<OneHotTable>();
@@ -382,7 +413,7 @@ internal sealed class OneHotTable
                 for (int j = 0; j < layer.Outputs; j++) sums[j] = unchecked(sums[j] + layer.Weight(j, i));
             }
             var entries = byCode.Select(kv => (kv.Key, kv.Value)).ToList();
-            result.Add(new OneHotTable(fi, Identifiers.Snake(f.Name), P4FeatureTransport.FieldRef(f), layer.Outputs, entries));
+            result.Add(new OneHotTable(fi, Identifiers.Snake(f.Name), scope, layer.Outputs, entries));
         }
         return result;
     }
@@ -412,13 +443,13 @@ internal sealed class OneHotTable
         {
             for (int j = 0; j < Outputs; j++)
             {
-                string acc = "m." + Bmv2Emitter.Neuron(0, j);
+                string acc = "m." + Bmv2Emitter.Neuron(0, j, _scope);
                 w.Line($"{acc} = {acc} + (int<32>){Param(j)};");
             }
         }
         using (w.Block($"table {TableName} {{"))
         {
-            w.Line($"key = {{ {_field} : exact; }}");
+            w.Line($"key = {{ {_scope.Fields[Feature]} : exact; }}");
             w.Line($"actions = {{ {ActionName}; NoAction; }}");
             if (Entries.Count > 0)
             {

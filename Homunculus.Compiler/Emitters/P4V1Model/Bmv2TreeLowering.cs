@@ -19,15 +19,12 @@ namespace Homunculus.Compiler.Emitters.P4V1Model;
 /// </summary>
 internal static class Bmv2TreeLowering
 {
-    private const string BestValue = "best_val";
-    private const string BestClass = "best_cls";
-
     public static bool Supports(ModelFile model) =>
         model.Model is TreeEnsembleModel trees
         && trees.Classes is > 0 and <= 1 << P4FeatureTransport.ResultBits
         && TreeInterpreter.Problems(trees, model.Features.Count, model.Classes.Count).Count == 0;
 
-    internal static string Score(int c) => $"score{c}";
+    internal static string Score(int c, P4Scope s) => s.Name($"score{c}");
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -46,63 +43,48 @@ internal static class Bmv2TreeLowering
         for (int c = 0; c < model.Classes.Count; c++)
             w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
         w.Line();
-        P4FeatureTransport.WriteIncludes(w, "v1model.p4");
-        w.Line();
-        P4FeatureTransport.WriteHeaders(w, model);
-        w.Line();
-        using (w.Block($"struct {P4FeatureTransport.MetadataType} {{"))
-        {
-            P4FeatureTransport.WriteFeatureMetadata(w, model);
-            w.Line("// class scores (signed; the compiler checked that no sum leaves the 32-bit range)");
-            for (int c = 0; c < trees.Classes; c++) w.Line($"int<32> {Score(c)};");
-            w.Line($"int<32> {BestValue};   // argmax: best score so far");
-            w.Line($"bit<{P4FeatureTransport.ResultBits}> {BestClass};    // argmax: its class index");
-        }
-        w.Line();
-        P4FeatureTransport.WriteV1ModelParser(w, model);
-        w.Line();
-        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: true);
-        w.Line();
-        using (P4FeatureTransport.OpenV1ModelIngress(w, model))
-        {
-            using (w.Block("apply {"))
-            {
-                using (P4FeatureTransport.OpenModel(w, model))
-                {
-                    for (int c = 0; c < trees.Classes; c++) w.Line($"m.{Score(c)} = {Int(trees.Bias[c])};");
-                    for (int t = 0; t < trees.Trees.Count; t++)
-                    {
-                        w.Line($"// tree {t}");
-                        WriteSubtree(w, model, trees.Trees[t], trees.Trees[t].Nodes.Count == 0 ? ~0 : 0);
-                    }
-                    w.Line("// argmax: only a strictly greater score replaces the best, so the lowest index wins ties");
-                    w.Line($"m.{BestClass} = 0;");
-                    w.Line($"m.{BestValue} = m.{Score(0)};");
-                    for (int c = 1; c < trees.Classes; c++)
-                        w.Line($"if (m.{Score(c)} > m.{BestValue}) {{ m.{BestValue} = m.{Score(c)}; m.{BestClass} = {c}; }}");
-                    w.Line($"{P4FeatureTransport.ResultRef(model)} = m.{BestClass};");
-                }
-                w.Line("sm.egress_spec = sm.ingress_port;   // return the packet where it came from");
-                P4Actions.WriteApply(w, model);
-            }
-        }
-        w.Line();
-        P4FeatureTransport.WriteV1ModelEmptyControls(w, beforeIngress: false);
-        w.Line();
-        P4FeatureTransport.WriteV1ModelDeparserAndSwitch(w, model);
+        var scope = P4Scope.Of(model);
+        Bmv2Emitter.WriteV1Model(w, model, () => WriteMetadata(w, trees, scope), () => { }, () => WriteApply(w, model, trees, scope));
         return new[] { new GeneratedFile($"{target}/{Model.Naming.Identifiers.Snake(model.Name)}.p4", w.ToString()) };
+    }
+
+    /// <summary>The trees' metadata fields (inside <c>meta_t</c>, after the program's own).</summary>
+    internal static void WriteMetadata(CodeWriter w, TreeEnsembleModel trees, P4Scope s)
+    {
+        w.Line("// class scores (signed; the compiler checked that no sum leaves the 32-bit range)");
+        for (int c = 0; c < trees.Classes; c++) w.Line($"int<32> {Score(c, s)};");
+        w.Line($"int<32> {s.Name(Bmv2Emitter.BestValue)};   // argmax: best score so far");
+        w.Line($"bit<{P4FeatureTransport.ResultBits}> {s.Name(Bmv2Emitter.BestClass)};    // argmax: its class index");
+    }
+
+    /// <summary>The trees on the fields of <paramref name="s"/>: the scores, then the argmax into its result.</summary>
+    internal static void WriteApply(CodeWriter w, ModelFile model, TreeEnsembleModel trees, P4Scope s)
+    {
+        string bestValue = "m." + s.Name(Bmv2Emitter.BestValue), bestClass = "m." + s.Name(Bmv2Emitter.BestClass);
+        for (int c = 0; c < trees.Classes; c++) w.Line($"m.{Score(c, s)} = {Int(trees.Bias[c])};");
+        for (int t = 0; t < trees.Trees.Count; t++)
+        {
+            w.Line($"// tree {t}");
+            WriteSubtree(w, model, trees.Trees[t], trees.Trees[t].Nodes.Count == 0 ? ~0 : 0, s);
+        }
+        w.Line("// argmax: only a strictly greater score replaces the best, so the lowest index wins ties");
+        w.Line($"{bestClass} = 0;");
+        w.Line($"{bestValue} = m.{Score(0, s)};");
+        for (int c = 1; c < trees.Classes; c++)
+            w.Line($"if (m.{Score(c, s)} > {bestValue}) {{ {bestValue} = m.{Score(c, s)}; {bestClass} = {c}; }}");
+        w.Line($"{s.Result} = {bestClass};");
     }
 
     /// <summary>
     /// A node as nested if/else, or a leaf as one addition. A threshold at or above the field's largest value
     /// (or below 0) decides every packet the same way: only that side is written.
     /// </summary>
-    private static void WriteSubtree(CodeWriter w, ModelFile model, DecisionTree tree, int child)
+    private static void WriteSubtree(CodeWriter w, ModelFile model, DecisionTree tree, int child, P4Scope s)
     {
         if (child < 0)
         {
             var leaf = tree.Leaves[~child];
-            string score = "m." + Score(leaf.Class);
+            string score = "m." + Score(leaf.Class, s);
             if (leaf.Value == 0) w.Line($"// leaf {~child}: adds 0");
             else if (leaf.Value > 0) w.Line($"{score} = {score} + {Int(leaf.Value)};   // leaf {~child}");
             else w.Line($"{score} = {score} - {Int(-(long)leaf.Value)};   // leaf {~child}");
@@ -114,22 +96,22 @@ internal static class Bmv2TreeLowering
         if (node.Threshold < 0)
         {
             w.Line($"// node {child}: '{Escaping.Comment(f.Name)}' <= {Int(node.Threshold)} never holds");
-            WriteSubtree(w, model, tree, node.Right);
+            WriteSubtree(w, model, tree, node.Right, s);
             return;
         }
         if (node.Threshold >= fieldMax)
         {
             w.Line($"// node {child}: '{Escaping.Comment(f.Name)}' <= {Int(node.Threshold)} always holds");
-            WriteSubtree(w, model, tree, node.Left);
+            WriteSubtree(w, model, tree, node.Left, s);
             return;
         }
-        w.Line($"if ({P4FeatureTransport.FieldRef(f)} <= {Int(node.Threshold)}) {{");
+        w.Line($"if ({s.Fields[node.Feature]} <= {Int(node.Threshold)}) {{");
         w.Indent();
-        WriteSubtree(w, model, tree, node.Left);
+        WriteSubtree(w, model, tree, node.Left, s);
         w.Outdent();
         w.Line("} else {");
         w.Indent();
-        WriteSubtree(w, model, tree, node.Right);
+        WriteSubtree(w, model, tree, node.Right, s);
         w.Outdent();
         w.Line("}");
     }

@@ -47,6 +47,18 @@ public static class P4FeatureTransport
     public static string ResultRef(ModelFile model) =>
         model.ReadsPacketFields ? P4PacketFields.ResultRef : $"h.{FeatureInstance}.{ResultField}";
 
+    /// <summary>The result fields of the program: <c>result</c>, or one <c>result_&lt;model&gt;</c> per model of a schedule (docs/schedule.md), in schedule order.</summary>
+    public static IReadOnlyList<string> ResultFields(ModelFile model) =>
+        Schedules.Of(model) is { } schedule ? schedule.Models.Select(m => ResultField + "_" + Identifiers.Snake(m.Name)).ToList() : new[] { ResultField };
+
+    /// <summary>Every field a class goes to: <see cref="ResultRef(ModelFile)"/>, or each model's of a schedule.</summary>
+    public static IReadOnlyList<string> ResultRefs(ModelFile model) =>
+        Schedules.Of(model) is { } schedule ? Enumerable.Range(0, schedule.Models.Count).Select(m => ResultRef(model, m)).ToList() : new[] { ResultRef(model) };
+
+    /// <summary>Where model <paramref name="index"/> of a schedule writes its class: <c>h.feat.result_&lt;model&gt;</c>, or <c>m.result_&lt;model&gt;</c> in a packet-field program.</summary>
+    public static string ResultRef(ModelFile file, int index) =>
+        (file.ReadsPacketFields ? "m." : $"h.{FeatureInstance}.") + ResultFields(file)[index];
+
     /// <summary>The program's opening comment lines about how features arrive and where the class goes.</summary>
     public static void WriteTransportComment(CodeWriter w, ModelFile model)
     {
@@ -69,7 +81,7 @@ public static class P4FeatureTransport
         if (!model.ReadsPacketFields) return w.Block($"if (h.{FeatureInstance}.isValid()) {{");
         P4PacketFields.WriteFieldReads(w, model);
         if (!model.KeepsFlowState) return new NoScope();
-        w.Line($"{P4PacketFields.ResultRef} = {P4FlowState.NoDecision};");
+        foreach (string result in ResultRefs(model)) w.Line($"{result} = {P4FlowState.NoDecision};");
         return w.Block($"if ({P4FlowState.Decide} == 1) {{");
     }
 
@@ -142,7 +154,11 @@ public static class P4FeatureTransport
                 w.Line($"bit<{f.FieldBits}> {FieldName(f)};   // byte {offset}: feature {i} {Describe(f)}");
                 offset += f.FieldBits / 8;
             }
-            w.Line($"bit<{ResultBits}> {ResultField};   // byte {offset}: class index written by the switch");
+            var results = ResultFields(model);
+            for (int r = 0; r < results.Count; r++)
+                w.Line(results.Count == 1
+                    ? $"bit<{ResultBits}> {results[r]};   // byte {offset + r}: class index written by the switch"
+                    : $"bit<{ResultBits}> {results[r]};   // byte {offset + r}: class index of model '{Escaping.Comment(Schedules.Of(model)!.Models[r].Name)}' (255: it did not run)");
         }
         w.Line();
         w.Line($"struct {HeadersType} {{ {EthernetType} {EthernetInstance}; {FeatureType} {FeatureInstance}; }}");
@@ -221,5 +237,5 @@ public static class P4FeatureTransport
 
     /// <summary>Total bytes of the feature header (features + result).</summary>
     public static int FeatureHeaderBytes(ModelFile model) =>
-        model.Features.Sum(f => f.FieldBits / 8) + ResultBits / 8;
+        model.Features.Sum(f => f.FieldBits / 8) + ResultFields(model).Count * ResultBits / 8;
 }

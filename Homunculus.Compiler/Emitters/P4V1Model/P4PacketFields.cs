@@ -110,7 +110,13 @@ public static class P4PacketFields
             string source = FlowFields.Find(f.Field) is null ? "packet field" : "flow field";
             w.Line($"bit<{f.FieldBits}> {P4FeatureTransport.FieldName(f)};   // feature {i}: {source} {Escaping.Comment(f.Field ?? "")}");
         }
-        w.Line($"bit<{P4FeatureTransport.ResultBits}> result;   // the class index the model computed");
+        if (Schedules.Of(model) is { } schedule)
+        {
+            var results = P4FeatureTransport.ResultFields(model);
+            for (int m = 0; m < results.Count; m++)
+                w.Line($"bit<{P4FeatureTransport.ResultBits}> {results[m]};   // the class index of model '{Escaping.Comment(schedule.Models[m].Name)}' (255: it did not run)");
+        }
+        else w.Line($"bit<{P4FeatureTransport.ResultBits}> result;   // the class index the model computed");
         P4FlowState.WriteMetadata(w, model);
     }
 

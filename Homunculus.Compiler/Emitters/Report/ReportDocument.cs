@@ -24,9 +24,12 @@ public sealed class ReportDocument
 
     public ReportDocument(string title) => Title = title;
 
-    public void H2(string text) => _blocks.Add(new Heading(2, text));
+    /// <summary>Levels added to every heading: 1 writes a report one level down, as a section of another (a schedule's models).</summary>
+    public int Depth { get; set; }
 
-    public void H3(string text) => _blocks.Add(new Heading(3, text));
+    public void H2(string text) => _blocks.Add(new Heading(2 + Depth, text));
+
+    public void H3(string text) => _blocks.Add(new Heading(3 + Depth, text));
 
     public void P(string text) => _blocks.Add(new Paragraph(text));
 

@@ -30,6 +30,7 @@ public sealed class SpatialEmitter : IEmitter
     public string Target => "taurus";
 
     public bool Supports(ModelFile model) =>
+        Schedules.Of(model) is not null ? SpatialSchedule.Supports(model, this) :
         SpatialPacketFields.Supports(model) && SpatialTreeLowering.Supports(model) ||
         SpatialPacketFields.Supports(model) &&
         model.Model is MlpModel mlp
@@ -40,27 +41,34 @@ public sealed class SpatialEmitter : IEmitter
 
     public IReadOnlyList<GeneratedFile> Emit(ModelFile model)
     {
+        if (Schedules.Of(model) is not null) return SpatialSchedule.Emit(model, this);
         if (model.Model is TreeEnsembleModel && SpatialTreeLowering.Supports(model)) return SpatialTreeLowering.Emit(model, Target);
         if (model.Model is not MlpModel mlp || !Supports(model))
             throw new NotSupportedException($"the taurus target cannot run model kind '{model.Model.Kind}' of this shape");
         CheckShape(model, mlp);
         CheckDistinctNames(model);
 
-        var files = new List<GeneratedFile>();
-        var groups = OneHotGroup.Build(model, mlp);
+        var scope = SpatialScope.Of(model);
+        var groups = OneHotGroup.Build(model, mlp, scope);
         string objectName = ObjectName(model.Name);
-        files.Add(new GeneratedFile($"{Target}/{objectName}.scala", WriteProgram(model, mlp, groups, objectName)));
+        var files = new List<GeneratedFile> { new GeneratedFile($"{Target}/{objectName}.scala", WriteProgram(model, mlp, groups, objectName, scope)) };
+        files.AddRange(WeightFiles(mlp, groups, scope));
+        return files;
+    }
+
+    /// <summary>The weight, bias and one-hot files of a network, under the program's folder.</summary>
+    internal IEnumerable<GeneratedFile> WeightFiles(MlpModel mlp, IReadOnlyList<OneHotGroup> groups, SpatialScope scope)
+    {
         for (int k = 0; k < mlp.Layers.Count; k++)
         {
             var layer = mlp.Layers[k];
-            files.Add(new GeneratedFile($"{Target}/{WeightsPath(k)}", Csv(layer.Outputs, layer.Inputs, (j, i) => layer.Weight(j, i))));
-            files.Add(new GeneratedFile($"{Target}/{BiasesPath(k)}", Csv(1, layer.Outputs, (_, j) => layer.Biases[j])));
+            yield return new GeneratedFile($"{Target}/{scope.WeightsPath(k)}", Csv(layer.Outputs, layer.Inputs, (j, i) => layer.Weight(j, i)));
+            yield return new GeneratedFile($"{Target}/{scope.BiasesPath(k)}", Csv(1, layer.Outputs, (_, j) => layer.Biases[j]));
         }
         foreach (var g in groups.Where(g => g.Rows > 0))
         {
-            files.Add(new GeneratedFile($"{Target}/{g.Path}", Csv(g.Rows, g.Columns.Count, (r, c) => g.Value(r, c))));
+            yield return new GeneratedFile($"{Target}/{g.Path}", Csv(g.Rows, g.Columns.Count, (r, c) => g.Value(r, c)));
         }
-        return files;
     }
 
     // ---- names ----
@@ -72,10 +80,6 @@ public sealed class SpatialEmitter : IEmitter
         if (pascal == "_") return "Model";
         return pascal[0] == '_' ? "Model" + pascal.Substring(1) : pascal;
     }
-
-    internal static string WeightsPath(int layer) => $"{WeightsFolder}/l{layer}_weights.csv";
-
-    internal static string BiasesPath(int layer) => $"{WeightsFolder}/l{layer}_biases.csv";
 
     internal static string Field(FeatureEncoding f) => "f_" + Identifiers.Snake(f.Name);
 
@@ -94,7 +98,7 @@ public sealed class SpatialEmitter : IEmitter
     /// <summary>A signed 32-bit literal.</summary>
     private static string Signed(long value) => $"{Int(value)}.to[T]";
 
-    private static void CheckDistinctNames(ModelFile model)
+    internal static void CheckDistinctNames(ModelFile model)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in model.Features)
@@ -104,7 +108,7 @@ public sealed class SpatialEmitter : IEmitter
         }
     }
 
-    private static void CheckShape(ModelFile model, MlpModel mlp)
+    internal static void CheckShape(ModelFile model, MlpModel mlp)
     {
         if (mlp.Layers[0].Inputs != mlp.Inputs.Count)
             throw new InvalidOperationException($"layer 0 has {mlp.Layers[0].Inputs} inputs but the model lists {mlp.Inputs.Count}");
@@ -138,7 +142,14 @@ public sealed class SpatialEmitter : IEmitter
 
     // ---- the program ----
 
-    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, string objectName) =>
+    /// <summary>The types a network's program declares (a tree program needs only T).</summary>
+    internal static readonly string[] NetworkTypes =
+    {
+        "type T = FixPt[TRUE, _32, _0]   // accumulators and weights: 32-bit signed integers",
+        $"type K = FixPt[TRUE, _64, _0]   // argmax key: accumulator << {ClassKeyBits} | ({(1 << ClassKeyBits) - 1} - class)",
+    };
+
+    private static string WriteProgram(ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, string objectName, SpatialScope scope) =>
         WriteApp(model, objectName,
             new[]
             {
@@ -146,31 +157,33 @@ public sealed class SpatialEmitter : IEmitter
                 "accumulators (FixPt[TRUE,_32,_0], wrapping), ReLU as max, arithmetic shift, clamp, argmax (lowest",
                 "index wins ties). Weight files are read from ./weights, relative to the folder of this file.",
             },
-            new[]
-            {
-                "type T = FixPt[TRUE, _32, _0]   // accumulators and weights: 32-bit signed integers",
-                $"type K = FixPt[TRUE, _64, _0]   // argmax key: accumulator << {ClassKeyBits} | ({(1 << ClassKeyBits) - 1} - class)",
-            },
-            w =>
-            {
-                WriteMemories(w, model, mlp, groups);
-                w.Line();
-                WriteInputs(w, model, mlp, groups);
-                for (int k = 0; k < mlp.Layers.Count; k++)
-                {
-                    w.Line();
-                    WriteLayer(w, mlp, k);
-                }
-                w.Line();
-                WriteArgMax(w, mlp);
-            });
+            NetworkTypes,
+            w => WriteBody(w, model, mlp, groups, scope));
+
+    /// <summary>The network's memories and controllers: inputs, one stage per layer, the argmax into the scope's result.</summary>
+    internal static void WriteBody(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, SpatialScope scope)
+    {
+        WriteMemories(w, model, mlp, groups, scope);
+        w.Line();
+        WriteInputs(w, model, mlp, groups, scope);
+        for (int k = 0; k < mlp.Layers.Count; k++)
+        {
+            w.Line();
+            WriteLayer(w, mlp, k);
+        }
+        w.Line();
+        WriteArgMax(w, mlp, scope);
+    }
 
     /// <summary>
     /// The program every model family shares around its Accel body: header, description, the app object,
     /// one ArgIn per encoded feature field (docs/feature-header.md) and the class index as the result.
     /// </summary>
-    internal static string WriteApp(ModelFile model, string objectName, IReadOnlyList<string> description, IReadOnlyList<string> types, Action<CodeWriter> accel)
+    /// <param name="results">The ArgOuts the class (or each model's class) goes to, with their comments; null: one, <c>result</c>.</param>
+    internal static string WriteApp(ModelFile model, string objectName, IReadOnlyList<string> description, IReadOnlyList<string> types, Action<CodeWriter> accel,
+        IReadOnlyList<(string Name, string Comment, string Label)>? results = null)
     {
+        results ??= new[] { ("result", "class index", "class") };
         var w = new CodeWriter("  ");
         GeneratedHeader.Write(w, GeneratorName, model);
         foreach (var line in description) w.Line("// " + line);
@@ -191,7 +204,7 @@ public sealed class SpatialEmitter : IEmitter
                     var f = model.Features[i];
                     w.Line($"val {Field(f)} = ArgIn[{FieldType(f)}]   // feature {i} '{Escaping.Comment(f.Name)}', {f.Kind}{SpatialPacketFields.Source(f)}");
                 }
-                w.Line("val result = ArgOut[T]   // class index");
+                foreach (var (name, comment, _) in results) w.Line($"val {name} = ArgOut[T]   // {comment}");
                 for (int i = 0; i < model.Features.Count; i++)
                 {
                     var f = model.Features[i];
@@ -203,7 +216,7 @@ public sealed class SpatialEmitter : IEmitter
                     accel(w);
                 }
                 w.Line();
-                w.Line("println(\"class: \" + getArg(result))");
+                foreach (var (name, _, label) in results) w.Line($"println(\"{label}: \" + getArg({name}))");
             }
         }
         return w.ToString();
@@ -211,14 +224,14 @@ public sealed class SpatialEmitter : IEmitter
 
     private static string LayerOut(int k) => $"l{k}";
 
-    private static void WriteMemories(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups)
+    private static void WriteMemories(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, SpatialScope scope)
     {
         w.Line("// weights [output][input] and biases, one LUT each (memory units)");
         for (int k = 0; k < mlp.Layers.Count; k++)
         {
             var layer = mlp.Layers[k];
-            w.Line($"val l{k}_w = LUT.fromFile[T]({layer.Outputs}, {layer.Inputs})(\"{WeightsPath(k)}\")");
-            w.Line($"val l{k}_b = LUT.fromFile[T]({layer.Outputs})(\"{BiasesPath(k)}\")");
+            w.Line($"val l{k}_w = LUT.fromFile[T]({layer.Outputs}, {layer.Inputs})(\"{scope.WeightsPath(k)}\")");
+            w.Line($"val l{k}_b = LUT.fromFile[T]({layer.Outputs})(\"{scope.BiasesPath(k)}\")");
         }
         foreach (var g in groups.Where(g => g.Rows > 0))
         {
@@ -233,7 +246,7 @@ public sealed class SpatialEmitter : IEmitter
         }
     }
 
-    private static void WriteInputs(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups)
+    private static void WriteInputs(CodeWriter w, ModelFile model, MlpModel mlp, IReadOnlyList<OneHotGroup> groups, SpatialScope scope)
     {
         int m = Compand.MantissaBits;
         int mask = (1 << m) - 1;
@@ -244,7 +257,7 @@ public sealed class SpatialEmitter : IEmitter
             var groupDone = new HashSet<int>();
             var fieldRead = new HashSet<int>();
             string ReadField(FeatureEncoding f, int fi) =>
-                fieldRead.Add(fi) ? $"val v_{Snake(f)} = {Field(f)}.value" : "";
+                fieldRead.Add(fi) ? $"val v_{Snake(f)} = {scope.Values[fi]}" : "";
             void EnsureCompanded(FeatureEncoding f, int fi)
             {
                 if (!companded.Add(fi)) return;
@@ -270,7 +283,7 @@ public sealed class SpatialEmitter : IEmitter
                 switch (input.Transform)
                 {
                     case InputTransform.Identity:
-                        w.Line($"x({i}) = {Field(f)}.value.to[T]   // '{Escaping.Comment(f.Name)}'");
+                        w.Line($"x({i}) = {scope.Values[input.Feature]}.to[T]   // '{Escaping.Comment(f.Name)}'");
                         break;
                     case InputTransform.Log2Compand:
                         EnsureCompanded(f, input.Feature);
@@ -286,7 +299,7 @@ public sealed class SpatialEmitter : IEmitter
                         }
                         else
                         {
-                            squared = $"{Field(f)}.value.to[T]";
+                            squared = $"{scope.Values[input.Feature]}.to[T]";
                         }
                         w.Line($"x({i}) = {squared} * {squared}   // '{Escaping.Comment(f.Name)}' squared");
                         break;
@@ -348,7 +361,7 @@ public sealed class SpatialEmitter : IEmitter
         }
     }
 
-    private static void WriteArgMax(CodeWriter w, MlpModel mlp)
+    private static void WriteArgMax(CodeWriter w, MlpModel mlp, SpatialScope scope)
     {
         int last = mlp.Layers.Count - 1;
         int outputs = mlp.Layers[last].Outputs;
@@ -360,12 +373,12 @@ public sealed class SpatialEmitter : IEmitter
             w.Line($"val best = Reduce(Reg[K])(0 until {outputs} par {outputs}) {{ j => ({LayerOut(last)}(j).to[K] << {ClassKeyBits}) | ({low}.to[K] - j.to[K]) }} {{ (a, b) => max(a, b) }}");
             if (mlp.OutputClasses.Count == 0)
             {
-                w.Line($"result := {low}.to[T] - (best.value & {low}.to[K]).to[T]");
+                w.Line($"{scope.Result} := {low}.to[T] - (best.value & {low}.to[K]).to[T]");
             }
             else
             {
                 w.Line("// outputs map to classes (e.g. k-means clusters to their majority class): look the winner's class up");
-                w.Line($"result := output_class(({low}.to[K] - (best.value & {low}.to[K])).to[I32])");
+                w.Line($"{scope.Result} := output_class(({low}.to[K] - (best.value & {low}.to[K])).to[I32])");
             }
         }
     }
@@ -393,14 +406,14 @@ public sealed class SpatialEmitter : IEmitter
 
         public int Value(int row, int column) => Codes[column] == row ? 1 : 0;
 
-        public static IReadOnlyList<OneHotGroup> Build(ModelFile model, MlpModel mlp)
+        public static IReadOnlyList<OneHotGroup> Build(ModelFile model, MlpModel mlp, SpatialScope scope)
         {
             var result = new List<OneHotGroup>();
             foreach (int fi in mlp.Inputs.Where(i => i.Transform == InputTransform.OneHot).Select(i => i.Feature).Distinct().OrderBy(i => i))
             {
                 var f = model.Features[fi];
                 long fieldMax = f.FieldBits == 32 ? uint.MaxValue : (1L << f.FieldBits) - 1;
-                var g = new OneHotGroup { Feature = fi, LutName = "oh_" + Snake(f), Path = $"{WeightsFolder}/onehot_{Snake(f)}.csv" };
+                var g = new OneHotGroup { Feature = fi, LutName = "oh_" + Snake(f), Path = $"{scope.Weights}/onehot_{Snake(f)}.csv" };
                 for (int i = 0; i < mlp.Inputs.Count; i++)
                 {
                     var input = mlp.Inputs[i];

@@ -61,19 +61,20 @@ internal static class SpatialTreeLowering
             {
                 using (w.Block("Pipe {"))
                 {
-                    WriteBody(w, model, trees);
+                    WriteBody(w, model, trees, SpatialScope.Of(model));
                 }
             });
         return new[] { new GeneratedFile($"{target}/{objectName}.scala", program) };
     }
 
-    private static void WriteBody(CodeWriter w, ModelFile model, TreeEnsembleModel trees)
+    /// <summary>The trees as one stage: the field values, each tree's values per class, the scores, the argmax into the scope's result.</summary>
+    internal static void WriteBody(CodeWriter w, ModelFile model, TreeEnsembleModel trees, SpatialScope scope)
     {
         var used = trees.Trees.SelectMany(t => t.Nodes).Select(n => n.Feature).Distinct().OrderBy(f => f).ToList();
         foreach (int fi in used)
         {
             var f = model.Features[fi];
-            w.Line($"val {Value(f)} = {SpatialEmitter.Field(f)}.value");
+            w.Line($"val {Value(f)} = {scope.Values[fi]}");
         }
         var terms = new List<string>[trees.Classes];
         for (int c = 0; c < trees.Classes; c++) terms[c] = new List<string>();
@@ -102,7 +103,7 @@ internal static class SpatialTreeLowering
             w.Line($"val b{c} = mux(s{c} > b{c - 1}, s{c}, b{c - 1})");
             w.Line($"val k{c} = mux(s{c} > b{c - 1}, {c}.to[T], k{c - 1})");
         }
-        w.Line($"result := k{trees.Classes - 1}");
+        w.Line($"{scope.Result} := k{trees.Classes - 1}");
     }
 
     /// <summary>

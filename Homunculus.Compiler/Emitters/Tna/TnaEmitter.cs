@@ -14,7 +14,11 @@ namespace Homunculus.Compiler.Emitters.Tna;
 /// <summary>Builds the Tofino lowering of a model file (trees, or a one-layer network), or says why there is none.</summary>
 public static class TnaLowering
 {
-    public static string? CannotLower(ModelFile model) => TnaPacketParser.CannotParse(model) ?? model.Model switch
+    public static string? CannotLower(ModelFile model) =>
+        TnaPacketParser.CannotParse(model) ?? (Schedules.Of(model) is not null ? TnaScheduleLowering.CannotLower(model) : CannotLowerBody(model));
+
+    /// <summary>Why the model itself has no table lowering (its features aside); null when it has one.</summary>
+    internal static string? CannotLowerBody(ModelFile model) => model.Model switch
     {
         TreeEnsembleModel t when t.Classes is > 0 and <= 1 << P4FeatureTransport.ResultBits => null,
         TreeEnsembleModel => "the trees score more classes than the 8-bit result field holds",
@@ -29,14 +33,19 @@ public static class TnaLowering
     {
         if (CannotLower(model) is { } reason) return TnaLoweringResult.Fail(reason, 0, 0);
         P4FeatureTransport.CheckDistinctNames(model);
-        var lowered = model.Model switch
-        {
-            TreeEnsembleModel trees => TnaTreeLowering.Lower(model, trees, resources ?? TofinoResources.Default),
-            MlpModel mlp => TnaLookupLowering.Lower(model, mlp),
-            _ => throw new NotSupportedException(model.Model.Kind),
-        };
+        var lowered = Schedules.Of(model) is not null
+            ? TnaScheduleLowering.Lower(model, resources ?? TofinoResources.Default)
+            : LowerBody(model, resources ?? TofinoResources.Default);
         return model.ReadsPacketFields && lowered.Program is { } program ? lowered with { Program = TnaPacketParser.Extend(model, program) } : lowered;
     }
+
+    /// <summary>The tables and steps of one model (before a packet-field program's reads are added).</summary>
+    internal static TnaLoweringResult LowerBody(ModelFile model, TofinoResources resources) => model.Model switch
+    {
+        TreeEnsembleModel trees => TnaTreeLowering.Lower(model, trees, resources),
+        MlpModel mlp => TnaLookupLowering.Lower(model, mlp),
+        _ => throw new NotSupportedException(model.Model.Kind),
+    };
 
     /// <summary>The lowering placed on the stages of <paramref name="resources"/>.</summary>
     public static StageAllocation Allocate(ModelFile model, TnaProgram program, TofinoResources resources) =>
@@ -88,7 +97,7 @@ public sealed class TnaEmitter : IEmitter
     {
         var widths = program.Metadata.ToDictionary(f => f.Name, f => f.Bits, StringComparer.Ordinal);
         foreach (var f in model.Features) widths[P4FeatureTransport.FieldRef(f)] = f.FieldBits;
-        widths[P4FeatureTransport.ResultRef(model)] = P4FeatureTransport.ResultBits;
+        foreach (string result in P4FeatureTransport.ResultRefs(model)) widths[result] = P4FeatureTransport.ResultBits;
         if (model.ReadsPacketFields) foreach (var (field, bits) in TnaPacketParser.ReadFields(program)) widths[field] = bits;
         return widths;
     }
@@ -110,6 +119,12 @@ public sealed class TnaEmitter : IEmitter
         foreach (var note in program.Notes) w.Line($"// {Escaping.Comment(note)}");
         for (int c = 0; c < model.Classes.Count; c++)
             w.Line($"// class {c}: '{Escaping.Comment(model.Classes[c].Name)}'");
+        if (Schedules.Of(model) is { } schedule)
+        {
+            w.Line("// A schedule (docs/schedule.md): the features are read once for every model; each model's class goes to its");
+            w.Line("// own result field (255: the model did not run).");
+            foreach (var line in Bmv2ScheduleEmitter.Describe(model, schedule)) w.Line("// " + line);
+        }
         w.Line("//");
         w.Line($"// Stage allocation estimated at the default parameters (docs/tofino.md): {allocation.StagesUsed} stage(s), PHV {allocation.PhvBits} bits.");
         foreach (var s in allocation.Stages)

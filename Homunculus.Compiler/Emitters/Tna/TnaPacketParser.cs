@@ -74,7 +74,9 @@ public static class TnaPacketParser
             metadata.Add(new TnaField(dst, f.FieldBits, $"feature {i}: packet field {field.Name} (0 when the packet lacks its header)"));
             steps.Add(new TnaReadField("read_" + P4FeatureTransport.FieldName(f), dst, Sources(field)));
         }
-        metadata.Add(new TnaField(P4PacketFields.ResultRef, P4FeatureTransport.ResultBits, "the class index the model computed"));
+        var results = P4FeatureTransport.ResultRefs(model);
+        foreach (string result in results)
+            metadata.Add(new TnaField(result, P4FeatureTransport.ResultBits, results.Count == 1 ? "the class index the model computed" : $"the class index of model '{result.Substring("m.result_".Length)}' (255: it did not run)"));
         // The assembler routes parser errors into the PHV only for a program that reads them; otherwise the
         // ingress parser drops a packet whose headers do not fit, and rule 6 wants it classified.
         metadata.Add(new TnaField(ParserErrorField, 16, "the ingress parser's error flags (PARSER_ERROR_PARTIAL_HDR: a header did not fit)"));

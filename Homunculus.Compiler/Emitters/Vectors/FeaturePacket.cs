@@ -18,19 +18,26 @@ public static class FeaturePacket
     public static readonly byte[] Destination = { 0x02, 0, 0, 0, 0, 0x02 };
     public static readonly byte[] Source = { 0x02, 0, 0, 0, 0, 0x01 };
 
-    /// <summary>Bytes of the feature header (fields and the result byte).</summary>
+    /// <summary>Bytes of the feature header (fields and the result byte, or one per model of a schedule).</summary>
     public static int HeaderBytes(ModelFile model)
     {
-        int bytes = 1;
+        int bytes = Results(model);
         foreach (var f in model.Features) bytes += f.FieldBits / 8;
         return bytes;
     }
 
-    /// <summary>Offset of the <c>result</c> byte from the start of the frame.</summary>
+    /// <summary>Result bytes at the end of the header: one, or one per model of a schedule (docs/schedule.md).</summary>
+    public static int Results(ModelFile model) => Schedules.Of(model)?.Models.Count ?? 1;
+
+    /// <summary>Offset of the (last) <c>result</c> byte from the start of the frame.</summary>
     public static int ResultOffset(ModelFile model) => EthernetBytes + HeaderBytes(model) - 1;
 
-    public static byte[] Encode(ModelFile model, IReadOnlyList<long> encoded, byte result)
+    public static byte[] Encode(ModelFile model, IReadOnlyList<long> encoded, byte result) => Encode(model, encoded, new[] { result });
+
+    /// <param name="results">The result bytes, one per <see cref="Results"/>.</param>
+    public static byte[] Encode(ModelFile model, IReadOnlyList<long> encoded, IReadOnlyList<byte> results)
     {
+        if (results.Count != Results(model)) throw new ArgumentException($"expected {Results(model)} result bytes, got {results.Count}");
         if (encoded.Count != model.Features.Count)
             throw new ArgumentException($"expected {model.Features.Count} encoded features, got {encoded.Count}");
         var frame = new byte[Math.Max(MinimumFrameBytes, EthernetBytes + HeaderBytes(model))];
@@ -47,11 +54,11 @@ public static class FeaturePacket
                 throw new ArgumentOutOfRangeException(nameof(encoded), $"feature {i}: {value} does not fit its {bytes * 8}-bit field");
             for (int b = bytes - 1; b >= 0; b--) frame[at++] = (byte)(value >> (8 * b));
         }
-        frame[at] = result;
+        for (int r = 0; r < results.Count; r++) frame[at + r] = results[r];
         return frame;
     }
 
-    /// <summary>The encoded fields and the result byte of a feature frame (the inverse of <see cref="Encode"/>).</summary>
+    /// <summary>The encoded fields and the result byte of a feature frame (the inverse of <see cref="Encode(ModelFile, IReadOnlyList{long}, byte)"/>).</summary>
     public static (long[] Encoded, byte Result) Decode(ModelFile model, byte[] frame)
     {
         if (frame.Length < EthernetBytes + HeaderBytes(model)) throw new FormatException("frame shorter than the feature header");

@@ -190,7 +190,7 @@ internal sealed partial class P4IngressEvaluator
     private static List<string> Tokenize(string code)
     {
         var tokens = new List<string>();
-        foreach (Match m in Regex.Matches(code, @"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*|0x[0-9A-Fa-f]+|\d+|>=|<=|==|!=|>>|<<|\S"))
+        foreach (Match m in Regex.Matches(code, @"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*|0x[0-9A-Fa-f]+|\d+|>=|<=|==|!=|>>|<<|\|\||&&|\S"))
             tokens.Add(m.Value);
         return tokens;
     }
@@ -366,8 +366,22 @@ internal sealed partial class P4IngressEvaluator
         return w == 0 ? new Val(value, 0, true) : new Val(Wrap(value, (w, s)), w, s);
     }
 
-    // Precedence (P4 = C): | < & < comparisons < shifts < additive < multiplicative < unary/cast.
-    private Val Expression() => Or();
+    // Precedence (P4 = C): || < && < | < & < comparisons < shifts < additive < multiplicative < unary/cast.
+    private Val Expression() => LogicalOr();
+
+    private Val LogicalOr()
+    {
+        var a = LogicalAnd();
+        while (Peek == "||") { Next(); var b = LogicalAnd(); a = new Val(a.Value != 0 || b.Value != 0 ? 1 : 0, 1, false); }
+        return a;
+    }
+
+    private Val LogicalAnd()
+    {
+        var a = Or();
+        while (Peek == "&&") { Next(); var b = Or(); a = new Val(a.Value != 0 && b.Value != 0 ? 1 : 0, 1, false); }
+        return a;
+    }
 
     private Val Or()
     {

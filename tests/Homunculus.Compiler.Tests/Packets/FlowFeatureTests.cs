@@ -343,3 +343,59 @@ public sealed class FlowDiagnosticTests
         AssertAt(project, d, needle);
     }
 }
+
+/// <summary>The classification point as a dimension of the design-space search (docs/flow-features.md).</summary>
+public sealed class ClassifyAtSearchTests
+{
+    private static string Spec(string classifyAt, string search) => $$"""
+        {
+          "name": "Flow Search",
+          "data": {
+            "format": "pcap",
+            "train": "{{Path.Combine(PacketFieldTests.SampleFolder, "data").Replace('\\', '/')}}/train/*/*.pcap",
+            "test": "{{Path.Combine(PacketFieldTests.SampleFolder, "data").Replace('\\', '/')}}/test/*/*.pcap",
+            "labelFromFolder": true,
+            "filter": { "ethSrcFile": "_iotdevice-mac.txt" }
+          },
+          "features": ["packet.length", "ipv4.protocol", "tcp.dstPort", "udp.dstPort", "flow.packets", "flow.meanLength", "flow.maxLength"],
+          "flow": { "bidirectional": true, "classifyAt": {{classifyAt}} },
+          "objective": "macro-f1",
+          "algorithms": ["tree"]{{search}},
+          "platform": { "target": "bmv2" },
+          "seed": 5
+        }
+        """;
+
+    [Fact]
+    public void The_search_tries_several_classification_points_and_the_model_file_records_the_chosen_one()
+    {
+        using var project = new TempProject();
+        project.Spec(Spec("[3, 1, 2]", ", \"search\": { \"trials\": 12, \"parallel\": 2 }"));
+        var result = project.Compile(cache: true);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        var points = result.Trials.Select(t => t.Outcome.Config.ClassifyAt ?? 1).Distinct().ToList();
+        Assert.True(points.Count >= 2, $"classification points tried: {string.Join(", ", points)}");
+        var chosen = result.Trials.First(t => ModelFileJson.Serialize(t.Outcome.Candidate.Model) == ModelFileJson.Serialize(result.Model!)).Outcome.Config;
+        Assert.Equal(chosen.ClassifyAt ?? 1, result.Model!.Flow!.ClassifyAt);
+        // Trials at different points measure different rows: the later the point, the fewer decided test packets.
+        var byPoint = result.Trials.GroupBy(t => t.Outcome.Config.ClassifyAt ?? 1).ToDictionary(g => g.Key, g => g.First().Outcome.Candidate.FixedTest.Rows);
+        var ordered = byPoint.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
+        Assert.True(ordered.Zip(ordered.Skip(1)).All(p => p.First > p.Second), string.Join(", ", byPoint.Select(kv => $"{kv.Key}: {kv.Value}")));
+        // The lock file names the chosen point when it is not the smallest, and a rebuild trains only it.
+        string lockText = File.ReadAllText(project.SpecPath + ".lock");
+        if (chosen.ClassifyAt is int n) Assert.Contains($"\"classifyAt\": {n}", lockText);
+        var again = project.Compile(cache: false);
+        Assert.True(again.Success);
+        Assert.Equal(ModelFileJson.Serialize(result.Model), ModelFileJson.Serialize(again.Model!));
+    }
+
+    [Fact]
+    public void Several_points_without_a_search_is_HMC0005()
+    {
+        using var project = new TempProject();
+        project.Spec(Spec("[1, 4]", ""));
+        var d = TempProject.Single(project.Compile(cache: false), "HMC0005");
+        Assert.Contains("search", d.Message);
+        Assert.Equal(project.Find("spec.hspec", "[1, 4]"), (d.Location!.Line, d.Location.Column));
+    }
+}

@@ -36,7 +36,10 @@ internal sealed class TnaSimulator
     /// <summary>The field the class goes to: <c>m.result</c> in a packet-field program, else the feature header's.</summary>
     public string ResultField => _widths.ContainsKey("m.result") ? "m.result" : "h.feat.result";
 
-    public int Run(ModelFile model, IReadOnlyList<long> encoded)
+    public int Run(ModelFile model, IReadOnlyList<long> encoded) => (int)RunEncoded(model, encoded)[ResultField];
+
+    /// <summary>Runs the program on one encoded row (the feature header's fields, or packet fields with their headers valid); returns every field afterwards.</summary>
+    public IReadOnlyDictionary<string, ulong> RunEncoded(ModelFile model, IReadOnlyList<long> encoded)
     {
         if (!model.ReadsPacketFields)
         {
@@ -46,7 +49,7 @@ internal sealed class TnaSimulator
                 string field = P4FeatureTransport.FieldRef(model.Features[i]);
                 state[field] = (ulong)encoded[i] & Mask(_widths[field]);
             }
-            return (int)Execute(state, new HashSet<string>())[ResultField];
+            return Execute(state, new HashSet<string>());
         }
         // Each value in the last header its read step tries (the plain header, not a tag), that header valid.
         var headers = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -58,7 +61,7 @@ internal sealed class TnaSimulator
             headers[(string)source["field"]!] = encoded[i];
             valid.Add(((string)source["header"]!).Substring(2));
         }
-        return (int)Run(headers, valid)[ResultField];
+        return Run(headers, valid);
     }
 
     /// <summary>Runs a packet-field program on parsed headers (field -> value, valid instance names); returns every field afterwards.</summary>

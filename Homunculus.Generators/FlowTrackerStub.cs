@@ -76,10 +76,12 @@ namespace Homunculus.Generators
             _w.Line("/// Counts one frame (raw Ethernet, no FCS) seen at <paramref name=\"timestampMicroseconds\"/> and returns its features:");
             _w.Line("/// packet fields as <c>FromPacket</c> reads them, flow fields of its flow after counting it (0 without IPv4/IPv6).");
             _w.Line("/// Returns whether the model decides for this packet (the switch's classification point).");
+            if (PacketFieldStub.ReadsIngressPort(_model))
+                _w.Line("/// <c>ingressPort</c> is the switch port the frame arrived on, in the switch's numbering (its low 9 bits are read; the flow key does not include it).");
             _w.Line("/// </summary>");
-            Open($"public bool {StubNames.Observe}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds, out {features} features)");
+            Open($"public bool {StubNames.Observe}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds, out {features} features{PacketFieldStub.PortParameter(_model)})");
             _w.Line($"{StubNames.ParseFrame}(frame, out int etherType, out int ipv4, out int ipv6, out int tcp, out int udp, out int icmp);");
-            _w.Line($"features = {StubNames.ReadFields}(frame, etherType, ipv4, ipv6, tcp, udp, icmp);");
+            _w.Line($"features = {StubNames.ReadFields}(frame, etherType, ipv4, ipv6, tcp, udp, icmp{PacketFieldStub.PortArgument(_model)});");
             _w.Line("int ip = ipv4 >= 0 ? ipv4 : ipv6;");
             _w.Line("if (ip < 0) return ClassifyAt <= 1u;   // no flow: flow features stay 0");
             _w.Line("int addressBytes = ipv4 >= 0 ? 4 : 16;");
@@ -160,14 +162,14 @@ namespace Homunculus.Generators
             {
                 // A schedule decides one class per model (docs/schedule.md).
                 _w.Line("/// <summary>Counts one frame; the schedule's decision when the models decide for it, else null (before the flow's classification point).</summary>");
-                _w.Line($"public {StubNames.DecisionStruct}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds) =>");
-                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features) ? {StubNames.Decide}(features) : null;");
+                _w.Line($"public {StubNames.DecisionStruct}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds{PacketFieldStub.PortParameter(_model)}) =>");
+                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features{PacketFieldStub.PortArgument(_model)}) ? {StubNames.Decide}(features) : null;");
             }
             else
             {
                 _w.Line("/// <summary>Counts one frame; its class when the model decides for it, else null (before the flow's classification point).</summary>");
-                _w.Line($"public {StubNames.ClassEnum}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds) =>");
-                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features) ? {StubNames.Predict}(features) : null;");
+                _w.Line($"public {StubNames.ClassEnum}? {StubNames.Classify}(global::System.ReadOnlySpan<byte> frame, long timestampMicroseconds{PacketFieldStub.PortParameter(_model)}) =>");
+                _w.Line($"    {StubNames.Observe}(frame, timestampMicroseconds, out var features{PacketFieldStub.PortArgument(_model)}) ? {StubNames.Predict}(features) : null;");
             }
             Close();
             _w.Line();

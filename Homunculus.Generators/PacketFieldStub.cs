@@ -28,6 +28,19 @@ namespace Homunculus.Generators
             _fields = fields;
         }
 
+        /// <summary>
+        /// Whether a feature reads the switch port the packet arrived on: only then do the methods take an
+        /// <c>ingressPort</c> (optional, so a one-argument call stays valid), and other stubs stay as they were.
+        /// </summary>
+        internal static bool ReadsIngressPort(ModelFile model) =>
+            model.Features.Any(f => PacketFields.Find(f.Field)?.Layer == PacketLayer.IngressPort);
+
+        /// <summary>", int ingressPort = 0" for a model that reads the port, else nothing.</summary>
+        internal static string PortParameter(ModelFile model) => ReadsIngressPort(model) ? ", int ingressPort = 0" : "";
+
+        /// <summary>", ingressPort" for a model that reads the port, else nothing.</summary>
+        internal static string PortArgument(ModelFile model) => ReadsIngressPort(model) ? ", ingressPort" : "";
+
         private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         private static string Hex(int value) => "0x" + value.ToString("X4", CultureInfo.InvariantCulture);
@@ -55,12 +68,14 @@ namespace Homunculus.Generators
             _w.Line("/// field whose header the frame lacks (or that does not fit in it) is 0. Never throws, allocates nothing.");
             if (_model.KeepsFlowState)
                 _w.Line($"/// Flow features are 0 here: <see cref=\"{StubNames.FlowTracker}.{StubNames.Observe}\"/> computes them over a packet stream.");
+            if (ReadsIngressPort(_model))
+                _w.Line("/// <c>ingressPort</c> is the switch port the frame arrived on, in the switch's numbering (its low 9 bits are read).");
             _w.Line("/// </summary>");
-            _w.Line($"public static {StubNames.FeaturesStruct} {StubNames.FromPacket}(global::System.ReadOnlySpan<byte> frame)");
+            _w.Line($"public static {StubNames.FeaturesStruct} {StubNames.FromPacket}(global::System.ReadOnlySpan<byte> frame{PortParameter(_model)})");
             _w.Line("{");
             _w.Indent();
             _w.Line($"{StubNames.ParseFrame}(frame, {LayoutOut});");
-            _w.Line($"return {StubNames.ReadFields}(frame, {LayoutArguments});");
+            _w.Line($"return {StubNames.ReadFields}(frame, {LayoutArguments}{PortArgument(_model)});");
             _w.Outdent();
             _w.Line("}");
             WriteParseFrame();
@@ -125,7 +140,7 @@ namespace Homunculus.Generators
         {
             var packetFields = _model.Features.Select(f => PacketFields.Find(f.Field)).ToList();
             _w.Line();
-            _w.Line($"private static {StubNames.FeaturesStruct} {StubNames.ReadFields}(global::System.ReadOnlySpan<byte> frame, {Layout})");
+            _w.Line($"private static {StubNames.FeaturesStruct} {StubNames.ReadFields}(global::System.ReadOnlySpan<byte> frame, {Layout}{(ReadsIngressPort(_model) ? ", int ingressPort" : "")})");
             _w.Line("{");
             _w.Indent();
             _w.Line("int length = frame.Length;");
@@ -143,6 +158,9 @@ namespace Homunculus.Generators
                         break;
                     case PacketLayer.Ethernet:
                         _w.Line($"{target} = etherType;");
+                        break;
+                    case PacketLayer.IngressPort:
+                        _w.Line($"{target} = ingressPort & {I((int)field.Mask)};");
                         break;
                     default:
                         string v = Variable(field.Layer);

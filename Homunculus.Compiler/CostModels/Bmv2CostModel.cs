@@ -22,6 +22,8 @@ public sealed class Bmv2CostModel : CostModel
 
     public override string? CannotReadField(string field) => null;
 
+    public override IEnumerable<(string Property, string Reason)> CannotKeepFlows(FlowSettings flow) => [];
+
     public const string HeaderBitsFigure = "header bits";
 
     /// <summary>The models' work adds up; the feature header is shared (every feature once) with one result byte per model.</summary>

@@ -42,6 +42,14 @@ public abstract class CostModel
     public virtual string? CannotReadField(string field) =>
         Homunculus.Model.Packets.PacketFields.Find(field) is null ? $"the {Target} code generator reads standard packet fields only (docs/packet-features.md); use bmv2" : null;
 
+    /// <summary>
+    /// What the target's program cannot do with the flow table <paramref name="flow"/> (docs/flow-features.md): per
+    /// problem, the property of <c>"flow"</c> it concerns (<c>"flow"</c> itself: no flow state at all) and why (HMC0005).
+    /// By default no flow state is generated.
+    /// </summary>
+    public virtual IEnumerable<(string Property, string Reason)> CannotKeepFlows(FlowSettings flow) =>
+        new[] { ("flow", $"keeps per-flow state in registers, which the {Target} code generator does not emit (bmv2 and tofino only, docs/flow-features.md)") };
+
     /// <summary>Estimated figures of <paramref name="model"/> against the budgets of <paramref name="platform"/>.</summary>
     public abstract IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform);
 

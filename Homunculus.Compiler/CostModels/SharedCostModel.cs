@@ -27,6 +27,8 @@ public sealed class SharedCostModel : CostModel
 
     public override string? CannotReadField(string field) => _inner.CannotReadField(field);
 
+    public override IEnumerable<(string Property, string Reason)> CannotKeepFlows(FlowSettings flow) => _inner.CannotKeepFlows(flow);
+
     public override FigureRule RuleOf(ResourceFigure figure) => _inner.RuleOf(figure);
 
     public override IReadOnlyList<ResourceFigure> Estimate(ModelFile model, PlatformSpec platform) => _inner.Shared(_inner.Estimate(model, platform), _share);

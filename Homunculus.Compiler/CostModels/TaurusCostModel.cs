@@ -47,6 +47,18 @@ public sealed class TaurusCostModel : CostModel
 
     public override string? CannotRun(string algorithm) => null;
 
+    /// <summary>Why a Taurus program has no flow fields (docs/flow-features.md).</summary>
+    public const string FlowReason =
+        "per-flow state lives in registers of the match-action stages in front of the MapReduce block (preMATs), and the " +
+        "compiler generates no program for them: the Spatial program computes on the values handed in, and a switch's " +
+        "stages keep no flow table of this semantics unless a program writes one; use bmv2 or tofino";
+
+    public override string? CannotReadField(string field) =>
+        Homunculus.Model.Packets.FlowFields.Find(field) is not null ? FlowReason : base.CannotReadField(field);
+
+    public override IEnumerable<(string Property, string Reason)> CannotKeepFlows(FlowSettings flow) =>
+        new[] { ("flow", "keeps per-flow state in registers of the match-action stages in front of the MapReduce block, for which the compiler generates no program (docs/flow-features.md); use bmv2 or tofino") };
+
     /// <summary>The grid's parameters, resolved from defaults and <c>platform.resources</c>.</summary>
     public sealed record Grid(double Rows, double Cols, int Lanes, double ClockGhz, double MuReadCycles, double CuPipelineCycles, double HopCycles, double BlockOverheadCycles, double MuBytes, double TreeLevelCycles)
     {

@@ -29,6 +29,7 @@ public sealed class TofinoCostModel : CostModel
         ["tcamBlockEntries"] = 512,
         ["tcamBlockBits"] = 44,
         ["entryOverheadBits"] = 16,
+        ["statefulAlusPerStage"] = 4,
     };
 
     public override string? CannotRun(string algorithm) => algorithm switch
@@ -38,6 +39,8 @@ public sealed class TofinoCostModel : CostModel
     };
 
     public override string? CannotReadField(string field) => TnaPacketParser.CannotRead(field);
+
+    public override IEnumerable<(string Property, string Reason)> CannotKeepFlows(FlowSettings flow) => TnaFlowState.Problems(flow);
 
     /// <summary>Stages fill up along the schedule's depths; limits on one table or one stage are per element; PHV, tables and entries add up.</summary>
     public override FigureRule RuleOf(ResourceFigure figure) =>
@@ -96,6 +99,7 @@ public sealed class TofinoCostModel : CostModel
             figures.Add(new() { Name = $"stage {s.Stage} logical tables", Value = s.Tables, Budget = resources.TablesPerStage, Unit = "" });
             figures.Add(new() { Name = $"stage {s.Stage} SRAM blocks", Value = s.Sram, Budget = resources.SramBlocksPerStage, Unit = "blocks" });
             figures.Add(new() { Name = $"stage {s.Stage} TCAM blocks", Value = s.Tcam, Budget = resources.TcamBlocksPerStage, Unit = "blocks" });
+            if (s.StatefulAlus > 0) figures.Add(new() { Name = $"stage {s.Stage} stateful ALUs", Value = s.StatefulAlus, Budget = resources.StatefulAlusPerStage, Unit = "" });
         }
         return figures;
     }

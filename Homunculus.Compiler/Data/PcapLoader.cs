@@ -12,7 +12,7 @@ namespace Homunculus.Compiler.Data;
 /// <summary>
 /// Turns labelled packet captures into rows: one row per packet (that passes the capture's filter), each
 /// feature the value of its packet field computed by <see cref="PacketFieldExtractor"/>, the semantics the
-/// generated switch parser implements (docs/packet-features.md).
+/// generated switch parser implements, with the capture's declared ingress port (docs/packet-features.md).
 /// </summary>
 public static class PcapLoader
 {
@@ -87,7 +87,7 @@ public static class PcapLoader
         var notes = new List<string>
         {
             $"{train.Sum(c => c.Rows.Count) + test.Sum(c => c.Rows.Count)} packets from {train.Count + test.Count} captures"
-                + (train.Sum(c => c.Filtered) + test.Sum(c => c.Filtered) is int filtered and > 0 ? $" ({filtered} packets dropped by the source-MAC filter)" : "")
+                + (train.Sum(c => c.Filtered) + test.Sum(c => c.Filtered) is int filtered and > 0 ? $" ({filtered} packets dropped by the {FilterName(pcap)})" : "")
                 + (train.Sum(c => c.Undecided) + test.Sum(c => c.Undecided) is int undecided and > 0 ? $" ({undecided} packets before their flow's packet {spec.Flow!.ClassifyAt}, where the model decides)" : ""),
         };
 
@@ -152,7 +152,7 @@ public static class PcapLoader
         var result = new List<CaptureRows>();
         foreach (var capture in captures)
         {
-            byte[]? mac = null;
+            byte[]? mac = null, ip = null;
             if (capture.EthSrc is { } macText) mac = PcapReader.ParseMac(macText);
             else if (capture.EthSrcFile is { } macFile)
             {
@@ -161,6 +161,17 @@ public static class PcapLoader
                 if (mac is null)
                 {
                     diagnostics.Report(DiagnosticCatalog.DataReadError, macFile.Location, macFile.FullPath, $"it does not hold a MAC address (found '{text.Trim()}')");
+                    return null;
+                }
+            }
+            if (capture.IpSrc is { } ipText) ip = PcapReader.ParseIp(ipText);
+            else if (capture.IpSrcFile is { } ipFile)
+            {
+                string text = System.Text.Encoding.UTF8.GetString(files[ipFile.FullPath]);
+                ip = PcapReader.ParseIp(text);
+                if (ip is null)
+                {
+                    diagnostics.Report(DiagnosticCatalog.DataReadError, ipFile.Location, ipFile.FullPath, $"it does not hold an IPv4 or IPv6 address (found '{text.Trim()}')");
                     return null;
                 }
             }
@@ -181,8 +192,8 @@ public static class PcapLoader
             foreach (var frame in frames)
             {
                 var values = new long[fields.Count];
-                bool decided = pipeline.Observe(bytes, frame.Offset, frame.CapturedLength, frame.TimestampMicroseconds, values);
-                if (mac is not null && !FromMac(bytes, frame, mac))
+                bool decided = pipeline.Observe(bytes, frame.Offset, frame.CapturedLength, frame.TimestampMicroseconds, values, capture.IngressPort ?? 0);
+                if ((mac is not null && !FromMac(bytes, frame, mac)) || (ip is not null && !FromIp(bytes, frame, ip)))
                 {
                     filtered++;
                     continue;
@@ -196,9 +207,29 @@ public static class PcapLoader
                 rows.Add(values);
                 flowPackets.Add(pipeline.LastFlowPackets);
             }
-            result.Add(new CaptureRows(capture, rows, flowPackets, filtered, undecided, new CaptureFrames(capture.Label, bytes, frames, selected)));
+            result.Add(new CaptureRows(capture, rows, flowPackets, filtered, undecided, new CaptureFrames(capture.Label, bytes, frames, selected) { IngressPort = capture.IngressPort }));
         }
         return result;
+    }
+
+    private static string FilterName(PcapData pcap) =>
+        pcap.Train.Concat(pcap.Test).Any(c => c.IpSrc is not null || c.IpSrcFile is not null) ? "source-address filter" : "source-MAC filter";
+
+    /// <summary>
+    /// Whether the frame's IPv4 source address (4 bytes of <paramref name="address"/>) or IPv6 source address (16
+    /// bytes) is <paramref name="address"/>, the IP header found as <see cref="PacketFieldExtractor"/> finds it
+    /// (behind at most one 802.1Q tag, whole). An IPv4 address never matches an IPv6 packet, nor the reverse.
+    /// </summary>
+    public static bool FromIp(byte[] bytes, PcapFrame frame, byte[] address)
+    {
+        var layout = PacketFieldExtractor.Parse(bytes, frame.Offset, frame.CapturedLength);
+        int source = address.Length == 4 && layout.Ipv4 >= 0 ? layout.Ipv4 + 12
+            : address.Length == 16 && layout.Ipv6 >= 0 ? layout.Ipv6 + 8
+            : -1;
+        if (source < 0) return false;
+        for (int i = 0; i < address.Length; i++)
+            if (bytes[frame.Offset + source + i] != address[i]) return false;
+        return true;
     }
 
     /// <summary>Whether the frame's Ethernet source address (bytes 6-11) is <paramref name="mac"/>.</summary>

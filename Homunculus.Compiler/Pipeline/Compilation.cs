@@ -241,10 +241,23 @@ public static class Compilation
             if (costModel.CannotReadField(fieldFeature.Field!) is { } reason)
                 diagnostics.Report(DiagnosticCatalog.FeatureSourceNotOnTarget, fieldFeature.Location, fieldFeature.Name, fieldFeature.Field!, reason);
         }
-        // Flow state is generated for bmv2 only; a flow feature already says so above, a bare classification point says it here.
-        if (spec.Flow is not null && spec.Platform.Target != "bmv2" && !spec.Features.Any(f => FlowFields.Find(f.Field) is not null))
-            diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.Platform.TargetLocation, "flow",
-                $"keeps per-flow state in registers, which the {spec.Platform.Target} code generator does not emit yet (bmv2 only, docs/flow-features.md)");
+        // What the target's flow table cannot be; a target without flow state at all says so once, and only when no
+        // flow feature has said it above (a bare classification point).
+        if (spec.Flow is { } flow)
+        {
+            foreach (var (property, reason) in costModel.CannotKeepFlows(flow))
+            {
+                if (property == "flow")
+                {
+                    if (!spec.Features.Any(f => FlowFields.Find(f.Field) is not null && costModel.CannotReadField(f.Field!) is not null))
+                        diagnostics.Report(DiagnosticCatalog.InvalidValue, spec.Platform.TargetLocation, "flow", reason);
+                    continue;
+                }
+                var written = property switch { "tableSize" => spec.FlowLocations?.TableSize, "timeoutSeconds" => spec.FlowLocations?.Timeout, _ => null };
+                diagnostics.Report(DiagnosticCatalog.InvalidValue, written ?? spec.FlowLocations?.Block ?? spec.Platform.TargetLocation, "flow." + property,
+                    written is null ? $"(not written, the default) {reason}" : reason);
+            }
+        }
         // A schedule's models each name their own algorithms (the .hspec's are their defaults).
         foreach (var algorithm in spec.Models.Count == 0 ? spec.Algorithms : spec.Models.SelectMany(m => m.Algorithms).Distinct().ToList())
         {
@@ -336,11 +349,16 @@ public static class Compilation
         return ContentCache.Key(parts);
     }
 
-    /// <summary>Pcap programs: which capture (by content) has which label and filter, as labels can come from folder names, which the key leaves out.</summary>
+    /// <summary>Pcap programs: which capture (by content) has which label, filter and port, as labels can come from folder names, which the key leaves out.</summary>
     private static IEnumerable<string> CaptureLabels(HSpec spec, IReadOnlyDictionary<string, byte[]> files) =>
         spec.Data.Pcap is not { } pcap ? []
-            : pcap.Train.Select(c => $"capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}")
-                .Concat(pcap.Test.Select(c => $"test-capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}"));
+            : pcap.Train.Select(c => $"capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}{CaptureExtras(c)}")
+                .Concat(pcap.Test.Select(c => $"test-capture:{ContentCache.Hash(files[c.File.FullPath])}:{c.Label}:{c.EthSrc}:{c.EthSrcFile?.Written}{CaptureExtras(c)}"));
+
+    // Empty unless used, so the keys of programs without an IP filter or a port stay what they were.
+    private static string CaptureExtras(PcapCapture c) =>
+        (c.IpSrc is null && c.IpSrcFile is null ? "" : $":ip:{c.IpSrc}:{c.IpSrcFile?.Written}")
+        + (c.IngressPort is int port ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $":port:{port}") : "");
 
     internal static JToken Canonical(JToken token) => token switch
     {

@@ -29,6 +29,8 @@ public sealed record HSpec
     public SearchSpec? Search { get; init; }
     /// <summary>The flow table of a program with flow features or a classification point (docs/flow-features.md); null: no flow state.</summary>
     public FlowSettings? Flow { get; init; }
+    /// <summary>Where "flow" and its table's properties are written (null: no "flow" block), for what a target's flow table cannot do.</summary>
+    public FlowLocations? FlowLocations { get; init; }
     /// <summary>The classification points the search chooses from ("flow.classifyAt": [..], ascending); null: <see cref="Flow"/>'s only.</summary>
     public IReadOnlyList<int>? ClassifyAtChoices { get; init; }
     /// <summary>The per-class actions as declared, in .hspec order (docs/actions.md); empty: every class is forwarded.</summary>
@@ -42,6 +44,9 @@ public sealed record HSpec
     /// <summary>The lock file of the configuration a search chose; null: <c>&lt;file&gt;.hspec.lock</c>.</summary>
     public string? LockPath { get; init; }
 }
+
+/// <summary>The "flow" block and its "tableSize" and "timeoutSeconds" values (null: not written).</summary>
+public sealed record FlowLocations(SourceLocation Block, SourceLocation? TableSize, SourceLocation? Timeout);
 
 /// <summary>
 /// One entry of the .hspec's <c>"models"</c> (docs/schedule.md): a model of the schedule with its features (a subset
@@ -114,8 +119,21 @@ public enum DataFormat
     Pcap,
 }
 
-/// <summary>One capture file of a pcap program, with its label and the source MAC its packets must carry (null: every packet).</summary>
-public sealed record PcapCapture(DataPath File, string Label, string? EthSrc, DataPath? EthSrcFile);
+/// <summary>
+/// One capture file of a pcap program, with its label and the source MAC and IP address its packets must carry
+/// (null: any; both given: both must match).
+/// </summary>
+public sealed record PcapCapture(DataPath File, string Label, string? EthSrc, DataPath? EthSrcFile)
+{
+    /// <summary>The IPv4 or IPv6 source address the selected packets carry (text as written); null: any.</summary>
+    public string? IpSrc { get; init; }
+
+    /// <summary>A file in the capture's folder holding <see cref="IpSrc"/>.</summary>
+    public DataPath? IpSrcFile { get; init; }
+
+    /// <summary>The switch port the capture's packets arrive on (<c>ingress.port</c>); null: not declared, read as 0.</summary>
+    public int? IngressPort { get; init; }
+}
 
 /// <summary>.hspec "data" with "format": "pcap".</summary>
 public sealed record PcapData

@@ -26,9 +26,11 @@ public sealed partial class HSpecParser
     private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
     private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing", "field" };
-    private static readonly string[] PcapDataProperties = { "format", "train", "test", "labelFromFolder", "filter", "holdout", "holdoutBy", "validation", "classes", "positiveClass" };
-    private static readonly string[] PcapSourceProperties = { "files", "label", "filter" };
-    private static readonly string[] FilterProperties = { "ethSrc", "ethSrcFile" };
+    private static readonly string[] PcapDataProperties = { "format", "train", "test", "labelFromFolder", "filter", "ingressPort", "holdout", "holdoutBy", "validation", "classes", "positiveClass" };
+    private static readonly string[] PcapSourceProperties = { "files", "label", "filter", "ingressPort" };
+    private static readonly string[] FilterProperties = { "ethSrc", "ethSrcFile", "ipSrc", "ipSrcFile" };
+    private const string IngressPortProperty = "ingressPort";
+    private const int MaxIngressPort = 511;
     private static readonly string[] ObjectiveProperties = { "metric", "minimum", "belowMinimum" };
     private static readonly string[] MissingProperties = { "values", "policy", "fill" };
     private static readonly string[] PlatformProperties = { "target", "resources", "throughputGpps", "latencyNs" };
@@ -38,6 +40,10 @@ public sealed partial class HSpecParser
     private SpecReader _r = null!;
     private MissingValues _dataMissing = MissingValues.Default;
     private bool _pcap;
+    private FlowLocations? _flowLocations;
+    /// <summary>Where pcap capture entries without an ingress port were written, and whether any entry has one.</summary>
+    private readonly List<SourceLocation> _portlessCaptures = new();
+    private bool _anyIngressPort;
 
     private HSpecParser(string path, DiagnosticBag diagnostics)
     {
@@ -99,6 +105,7 @@ public sealed partial class HSpecParser
 
         var data = dataToken is null ? null : ParseData(dataToken);
         var features = featuresToken is null ? new List<FeatureSpec>() : ParseFeatures(featuresToken);
+        if (_pcap) CheckIngressPorts(features);
         var (objective, minimum, minimumIsError) = ParseObjective(root);
         var algorithms = ParseAlgorithms(root);
         var settings = ParseModel(root, algorithms);
@@ -127,6 +134,7 @@ public sealed partial class HSpecParser
             Seed = seed,
             Search = search,
             Flow = flow,
+            FlowLocations = _flowLocations,
             ClassifyAtChoices = classifyAtChoices,
             Actions = actions,
             ExplicitSettings = root["model"] is JObject written ? written.Properties().Select(p => p.Name).ToHashSet() : new HashSet<string>(),
@@ -405,6 +413,7 @@ public sealed partial class HSpecParser
             return (null, null);
         }
         _r.CheckProperties(obj, FlowProperties, "flow.");
+        _flowLocations = new FlowLocations(_r.Loc(obj), obj["tableSize"] is { } sizeToken ? _r.Loc(sizeToken) : null, obj["timeoutSeconds"] is { } timeoutToken ? _r.Loc(timeoutToken) : null);
         if (!_pcap)
             _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), "flow", "needs packet data (\"data\": {\"format\": \"pcap\", ...}): flows are tracked over the packets of a capture");
         int tableSize = _r.Integer(obj, "tableSize", 1, 1 << 24, "flow.") ?? FlowSettings.DefaultTableSize;
@@ -446,18 +455,22 @@ public sealed partial class HSpecParser
 
     /// <summary>
     /// "data" of a pcap program: "train" (and optional "test") is a path or glob, or an array of them or of
-    /// {"files": path or glob, "label": ..., "filter": {...}}; a file's label is its entry's "label", else (with
-    /// "labelFromFolder": true) the name of its folder. "filter": {"ethSrc": MAC} or {"ethSrcFile": file name
-    /// in the capture's folder holding the MAC} keeps only the packets sent by that address.
+    /// {"files": path or glob, "label": ..., "filter": {...}, "ingressPort": n}; a file's label is its entry's
+    /// "label", else (with "labelFromFolder": true) the name of its folder. "filter": {"ethSrc": MAC} or
+    /// {"ethSrcFile": file name in the capture's folder holding the MAC}, and/or {"ipSrc": IPv4 or IPv6 address}
+    /// or {"ipSrcFile": ...}, keeps only the packets sent by that address (both kinds given: by both).
+    /// "ingressPort" (data level: the default of every entry) is the switch port the captured traffic arrives on.
     /// </summary>
     private DataSpec? ParsePcapData(JObject data)
     {
         _r.CheckProperties(data, PcapDataProperties, "data.");
         bool labelFromFolder = _r.Boolean(data, "labelFromFolder", "data.") ?? false;
-        var filter = data["filter"] is { } filterToken ? ParseFilter(filterToken, "data.filter", (null, null)) : (null, null);
+        var filter = data["filter"] is { } filterToken ? ParseFilter(filterToken, "data.filter", CaptureFilter.None) : CaptureFilter.None;
+        int? port = _r.Integer(data, IngressPortProperty, 0, MaxIngressPort, "data.");
+        bool portWritten = data[IngressPortProperty] is not null;
         var trainToken = _r.Required<JToken>(data, "train", "a path, a glob or an array of them or of {\"files\", \"label\"}", "data.");
-        var train = trainToken is null ? new List<PcapCapture>() : ParseCaptures(trainToken, "data.train", labelFromFolder, filter);
-        var test = data["test"] is { } testToken ? ParseCaptures(testToken, "data.test", labelFromFolder, filter) : new List<PcapCapture>();
+        var train = trainToken is null ? new List<PcapCapture>() : ParseCaptures(trainToken, "data.train", labelFromFolder, filter, port, portWritten);
+        var test = data["test"] is { } testToken ? ParseCaptures(testToken, "data.test", labelFromFolder, filter, port, portWritten) : new List<PcapCapture>();
 
         List<ClassSpec>? classes = null;
         if (data["classes"] is JObject classObject) classes = ParseClasses(classObject);
@@ -476,6 +489,7 @@ public sealed partial class HSpecParser
         {
             if (seen.Add(capture.File.FullPath)) files.Add(capture.File);
             if (capture.EthSrcFile is { } macFile && seen.Add(macFile.FullPath)) files.Add(macFile);
+            if (capture.IpSrcFile is { } ipFile && seen.Add(ipFile.FullPath)) files.Add(ipFile);
         }
         return new DataSpec
         {
@@ -495,7 +509,7 @@ public sealed partial class HSpecParser
         };
     }
 
-    private List<PcapCapture> ParseCaptures(JToken token, string what, bool labelFromFolder, (string? Mac, string? MacFile) filter)
+    private List<PcapCapture> ParseCaptures(JToken token, string what, bool labelFromFolder, CaptureFilter filter, int? port, bool portWritten)
     {
         var result = new List<PcapCapture>();
         IEnumerable<JToken> items = token is JArray many ? many : [token];
@@ -505,12 +519,19 @@ public sealed partial class HSpecParser
             JToken? filesToken = item;
             string? label = null;
             var entryFilter = filter;
+            int? entryPort = port;
+            bool entryPortWritten = portWritten;
             if (item is JObject entry)
             {
                 _r.CheckProperties(entry, PcapSourceProperties, what + "[].");
                 filesToken = _r.Required<JValue>(entry, "files", "a path or glob", what + "[].");
                 if (entry["label"] is { } labelToken) label = _r.String(labelToken, what + "[].label");
                 if (entry["filter"] is { } f) entryFilter = ParseFilter(f, what + "[].filter", filter);
+                if (entry[IngressPortProperty] is not null)
+                {
+                    entryPort = _r.Integer(entry, IngressPortProperty, 0, MaxIngressPort, what + "[].");
+                    entryPortWritten = true;   // a bad value is reported where it stands, not again as missing
+                }
             }
             else if (item is not JValue { Type: JTokenType.String })
             {
@@ -523,6 +544,8 @@ public sealed partial class HSpecParser
                 _diagnostics.Report(DiagnosticCatalog.MissingProperty, _r.Loc(item), what + "[].label (or set data.labelFromFolder to true)");
                 continue;
             }
+            if (!entryPortWritten) _portlessCaptures.Add(_r.Loc(filesToken));
+            else _anyIngressPort = true;
             var path = ResolvePath(filesToken, what);
             var paths = DataFiles.IsGlob(path.Written) ? DataFiles.Expand(path, out string folder) : [path];
             if (paths.Count == 0) _diagnostics.Report(DiagnosticCatalog.GlobMatchesNothing, path.Location, path.Written, Path.GetDirectoryName(path.FullPath) ?? "");
@@ -531,21 +554,30 @@ public sealed partial class HSpecParser
                 string directory = Path.GetDirectoryName(file.FullPath) ?? "";
                 string fileLabel = label ?? Path.GetFileName(directory);
                 DataPath? macFile = entryFilter.MacFile is null ? null : new DataPath(entryFilter.MacFile, Path.Combine(directory, entryFilter.MacFile), file.Location);
-                result.Add(new PcapCapture(file, fileLabel, entryFilter.Mac, macFile));
+                DataPath? ipFile = entryFilter.IpFile is null ? null : new DataPath(entryFilter.IpFile, Path.Combine(directory, entryFilter.IpFile), file.Location);
+                result.Add(new PcapCapture(file, fileLabel, entryFilter.Mac, macFile) { IpSrc = entryFilter.Ip, IpSrcFile = ipFile, IngressPort = entryPort });
             }
         }
         return result;
     }
 
-    private (string? Mac, string? MacFile) ParseFilter(JToken token, string what, (string? Mac, string? MacFile) inherited)
+    /// <summary>A capture filter as written: the source MAC and the source IP address (or the files holding them).</summary>
+    private sealed record CaptureFilter(string? Mac, string? MacFile, string? Ip, string? IpFile)
+    {
+        public static readonly CaptureFilter None = new(null, null, null, null);
+
+        public bool IsEmpty => Mac is null && MacFile is null && Ip is null && IpFile is null;
+    }
+
+    private CaptureFilter ParseFilter(JToken token, string what, CaptureFilter inherited)
     {
         if (token is not JObject obj)
         {
-            _r.WrongType(token, what, "an object {\"ethSrc\": MAC} or {\"ethSrcFile\": file name}");
+            _r.WrongType(token, what, "an object {\"ethSrc\": MAC}, {\"ethSrcFile\": file name}, {\"ipSrc\": IP address} or {\"ipSrcFile\": file name}");
             return inherited;
         }
         _r.CheckProperties(obj, FilterProperties, what + ".");
-        string? mac = null, macFile = null;
+        string? mac = null, macFile = null, ip = null, ipFile = null;
         if (obj["ethSrc"] is { } macToken)
         {
             mac = _r.String(macToken, what + ".ethSrc");
@@ -555,7 +587,36 @@ public sealed partial class HSpecParser
         if (obj["ethSrcFile"] is { } fileToken) macFile = _r.String(fileToken, what + ".ethSrcFile");
         if (mac is not null && macFile is not null)
             _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, "takes ethSrc or ethSrcFile, not both");
-        return mac is null && macFile is null ? inherited : (mac, macFile);
+        if (obj["ipSrc"] is { } ipToken)
+        {
+            ip = _r.String(ipToken, what + ".ipSrc");
+            if (Homunculus.Model.Packets.PcapReader.ParseIp(ip) is null)
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(ipToken), what + ".ipSrc", "must be an IPv4 address such as \"192.168.0.20\" or an IPv6 address such as \"fe80::22f8:5eff:feca:9152\"");
+        }
+        if (obj["ipSrcFile"] is { } ipFileToken) ipFile = _r.String(ipFileToken, what + ".ipSrcFile");
+        if (ip is not null && ipFile is not null)
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, "takes ipSrc or ipSrcFile, not both");
+        var filter = new CaptureFilter(mac, macFile, ip, ipFile);
+        return filter.IsEmpty ? inherited : filter;
+    }
+
+    /// <summary>
+    /// A capture has no port, so a program that reads <c>ingress.port</c> needs every capture's declared: a model
+    /// trained on a port the data never gave would learn from a constant 0 and meet real port numbers on the switch.
+    /// </summary>
+    private void CheckIngressPorts(IReadOnlyList<FeatureSpec> features)
+    {
+        var reader = features.FirstOrDefault(f => Homunculus.Model.Packets.PacketFields.Find(f.Field)?.Layer == PacketLayer.IngressPort);
+        if (reader is null || _portlessCaptures.Count == 0) return;
+        string why = $"feature '{reader.Name}' reads ingress.port, the switch port the packets arrive on, which a capture does not record; " +
+            $"declare it as data.{IngressPortProperty} (every capture) or as {IngressPortProperty} of a capture entry, 0..{MaxIngressPort} in the switch's port numbering";
+        if (!_anyIngressPort)
+        {
+            _diagnostics.Report(DiagnosticCatalog.MissingProperty, reader.Location, $"data.{IngressPortProperty} ({why})");
+            return;
+        }
+        foreach (var location in _portlessCaptures)
+            _diagnostics.Report(DiagnosticCatalog.MissingProperty, location, $"{IngressPortProperty} of this capture entry ({why})");
     }
 
     /// <summary>A decimal scale: a power of ten from 1 to 10^6.</summary>

@@ -44,16 +44,17 @@ namespace Homunculus.Model.Packets
         /// Observes one frame: fills <paramref name="values"/> (one raw value per feature) and returns whether
         /// the model decides for this packet.
         /// </summary>
-        public bool Observe(byte[] frame, int offset, int length, long timestampMicroseconds, long[] values)
+        /// <param name="ingressPort">The switch port the frame arrived on (<c>ingress.port</c>); the flow key does not include it.</param>
+        public bool Observe(byte[] frame, int offset, int length, long timestampMicroseconds, long[] values, int ingressPort = 0)
         {
             var flow = _flows?.Observe(frame, offset, length, timestampMicroseconds);
             LastFlowPackets = flow?.Packets ?? 0;
             var layout = PacketFieldExtractor.Parse(frame, offset, length);
             for (int i = 0; i < _packetFields.Length; i++)
-                values[i] = _packetFields[i] is { } p ? PacketFieldExtractor.Read(p, layout, frame, offset) : FlowTable.Value(_flowFields[i]!, flow);
+                values[i] = _packetFields[i] is { } p ? PacketFieldExtractor.Read(p, layout, frame, offset, ingressPort) : FlowTable.Value(_flowFields[i]!, flow);
             return _flows?.Classifies(flow) ?? true;
         }
 
-        public bool Observe(byte[] frame, long timestampMicroseconds, long[] values) => Observe(frame, 0, frame.Length, timestampMicroseconds, values);
+        public bool Observe(byte[] frame, long timestampMicroseconds, long[] values, int ingressPort = 0) => Observe(frame, 0, frame.Length, timestampMicroseconds, values, ingressPort);
     }
 }

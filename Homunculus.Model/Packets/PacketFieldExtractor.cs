@@ -130,10 +130,12 @@ namespace Homunculus.Model.Packets
             return new PacketLayout(length, ethernet, etherType, ipv4, ipv6, tcp, udp, icmp);
         }
 
-        /// <summary>The value of <paramref name="field"/> in a frame parsed as <paramref name="layout"/>.</summary>
-        public static long Read(PacketField field, PacketLayout layout, byte[] frame, int offset)
+        /// <summary>The value of <paramref name="field"/> in a frame parsed as <paramref name="layout"/> that arrived on <paramref name="ingressPort"/>.</summary>
+        /// <param name="ingressPort">The switch port of <c>ingress.port</c>; its low 9 bits, as the switch's port field holds them.</param>
+        public static long Read(PacketField field, PacketLayout layout, byte[] frame, int offset, int ingressPort = 0)
         {
             if (field.Layer == PacketLayer.Frame) return Math.Min(layout.Length, 0xFFFF);
+            if (field.Layer == PacketLayer.IngressPort) return ingressPort & field.Mask;
             int start = layout.Offset(field.Layer);
             if (start < 0) return Default;
             if (field.Layer == PacketLayer.Ethernet && field.Name == "eth.type") return layout.EtherType;
@@ -145,11 +147,14 @@ namespace Homunculus.Model.Packets
         /// <summary>The values of <paramref name="fields"/> (in order) for one frame.</summary>
         public static long[] Extract(IReadOnlyList<PacketField> fields, byte[] frame) => Extract(fields, frame, 0, frame?.Length ?? 0);
 
-        public static long[] Extract(IReadOnlyList<PacketField> fields, byte[] frame, int offset, int length)
+        public static long[] Extract(IReadOnlyList<PacketField> fields, byte[] frame, int offset, int length) => Extract(fields, frame, offset, length, 0);
+
+        /// <summary>The values of <paramref name="fields"/> for one frame that arrived on switch port <paramref name="ingressPort"/>.</summary>
+        public static long[] Extract(IReadOnlyList<PacketField> fields, byte[] frame, int offset, int length, int ingressPort)
         {
             var layout = Parse(frame, offset, length);
             var values = new long[fields.Count];
-            for (int i = 0; i < fields.Count; i++) values[i] = Read(fields[i], layout, frame!, offset);
+            for (int i = 0; i < fields.Count; i++) values[i] = Read(fields[i], layout, frame!, offset, ingressPort);
             return values;
         }
 

@@ -16,13 +16,19 @@ namespace Homunculus.Model.Packets
         Udp,
         /// <summary>ICMP (IPv4 protocol 1) or ICMPv6 (IPv6 next header 58): the first 4 bytes.</summary>
         Icmp,
+        /// <summary>
+        /// Not in the frame: the switch port the packet arrived on, which the switch knows and a capture does not
+        /// (the training data declares it per capture, docs/packet-features.md).
+        /// </summary>
+        IngressPort,
     }
 
     /// <summary>
     /// One standard header field a <c>field</c> feature reads (docs/packet-features.md). The value is the
     /// unsigned big-endian integer of <see cref="Bytes"/> bytes at <see cref="ByteOffset"/> from the start of
     /// the layer's header, shifted right by <see cref="Shift"/> and masked to <see cref="Bits"/> bits; it is
-    /// <see cref="PacketFieldExtractor.Default"/> (0) when the packet lacks the layer.
+    /// <see cref="PacketFieldExtractor.Default"/> (0) when the packet lacks the layer. <see cref="PacketLayer.Frame"/>
+    /// and <see cref="PacketLayer.IngressPort"/> fields are not read from bytes (the frame's length, the arrival port).
     /// </summary>
     public sealed class PacketField
     {
@@ -88,6 +94,7 @@ namespace Homunculus.Model.Packets
             new PacketField("udp.length", PacketLayer.Udp, 4, 2, 0, 16, "length", "UDP length"),
             new PacketField("icmp.type", PacketLayer.Icmp, 0, 1, 0, 8, "icmp_type", "ICMP or ICMPv6 type"),
             new PacketField("icmp.code", PacketLayer.Icmp, 1, 1, 0, 8, "icmp_code", "ICMP or ICMPv6 code"),
+            new PacketField("ingress.port", PacketLayer.IngressPort, 0, 0, 0, 9, "ingress_port", "the switch port the packet arrived on (9 bits, the switch's numbering)"),
         };
 
         private static readonly Dictionary<string, PacketField> ByName = Catalogue.ToDictionary(f => f.Name, StringComparer.Ordinal);

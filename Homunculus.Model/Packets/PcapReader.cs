@@ -106,6 +106,41 @@ namespace Homunculus.Model.Packets
             return mac;
         }
 
+        /// <summary>
+        /// The bytes of an IPv4 address in dotted-quad form (4 bytes: four decimal numbers 0..255, no leading zeros,
+        /// which some readers take as octal) or of an IPv6 address in RFC 4291 text form (16 bytes), else null.
+        /// </summary>
+        public static byte[]? ParseIp(string? text)
+        {
+            if (text == null) return null;
+            text = text.Trim();
+            if (text.IndexOf(':') < 0)
+            {
+                var parts = text.Split('.');
+                if (parts.Length != 4) return null;
+                var address = new byte[4];
+                for (int i = 0; i < 4; i++)
+                {
+                    string part = parts[i];
+                    if (part.Length == 0 || part.Length > 3 || (part.Length > 1 && part[0] == '0')) return null;
+                    int value = 0;
+                    foreach (char c in part)
+                    {
+                        if (c < '0' || c > '9') return null;
+                        value = value * 10 + (c - '0');
+                    }
+                    if (value > 255) return null;
+                    address[i] = (byte)value;
+                }
+                return address;
+            }
+            // A zone index, brackets or a prefix length name no address a packet carries.
+            if (text.IndexOfAny(new[] { '%', '[', ']', '/' }) >= 0) return null;
+            return System.Net.IPAddress.TryParse(text, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? parsed.GetAddressBytes()
+                : null;
+        }
+
         private static uint U32(byte[] b, int at, bool little) => little
             ? (uint)(b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24)
             : (uint)(b[at] << 24 | b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3]);

@@ -19,9 +19,9 @@ namespace Homunculus.Generators.Tests
     {
         private static readonly string[] PacketFieldNames = { "packet.length", "ipv4.protocol", "tcp.flags", "udp.dstPort" };
 
-        internal static ModelFile FlowModel(FlowSettings flow)
+        internal static ModelFile FlowModel(FlowSettings flow, IReadOnlyList<string>? packetFields = null)
         {
-            var names = PacketFieldNames.Concat(FlowFields.Names).ToList();
+            var names = (packetFields ?? PacketFieldNames).Concat(FlowFields.Names).ToList();
             var rng = new Random(11);
             var features = names.Select(n =>
             {
@@ -107,6 +107,53 @@ namespace Homunculus.Generators.Tests
             Assert.True(packets > 5000, $"{packets} packets");
             Assert.True(fresh > 10 && fresh < packets, $"{fresh} flow starts of {packets}");
             if (classifyAt > 1) Assert.InRange(decided, 1, packets - 1);
+        }
+
+        [Fact]
+        public void FlowTracker_takes_the_ingress_port_as_the_reference_does()
+        {
+            var model = FlowModel(new FlowSettings { ClassifyAt = 2, TableSize = 64 }, new[] { "ingress.port", "packet.length", "udp.dstPort" });
+            string type = "global::Test.App." + StubNames.TypeName(model);
+            var bridge = new StringBuilder();
+            bridge.AppendLine("public sealed class Bridge {");
+            bridge.AppendLine($"  private readonly {type}.FlowTracker _tracker = new {type}.FlowTracker();");
+            bridge.AppendLine($"  private readonly {type}.FlowTracker _classifier = new {type}.FlowTracker();");
+            bridge.AppendLine("  public long[] Observe(byte[] frame, long ts, int port) {");
+            bridge.AppendLine("    bool decide = _tracker.Observe(frame, ts, out var f, port);");
+            bridge.AppendLine("    return new long[] { decide ? 1 : 0,");
+            foreach (var feature in model.Features) bridge.AppendLine($"      f.{Identifiers.CSharp(feature.Name)},");
+            bridge.AppendLine("    }; }");
+            bridge.AppendLine("  public int Classify(byte[] frame, long ts, int port) => _classifier.Classify(frame, ts, port) is { } c ? (int)c : -1;");
+            bridge.AppendLine("  public int ClassifyAtPortZero(byte[] frame, long ts) => new " + type + ".FlowTracker().Classify(frame, ts) is { } c ? (int)c : -1;");
+            bridge.AppendLine("}");
+            string stub = GeneratorHarness.Generate(model);
+            Assert.Contains("out Features features, int ingressPort = 0)", stub);
+            var (_, diagnostics) = GeneratorHarness.Compile(false, stub);
+            Assert.True(diagnostics.IsEmpty, "generated code has diagnostics:\n" + string.Join("\n", diagnostics));
+            var (compilation, _) = GeneratorHarness.Compile(false, stub, bridge.ToString());
+            var bridgeType = GeneratorHarness.Load(compilation).GetType("Bridge", throwOnError: true)!;
+            int packets = 0, decided = 0;
+            foreach (var (capture, index) in Captures().Select((c, i) => (c, i)))
+            {
+                var instance = Activator.CreateInstance(bridgeType)!;
+                var observe = bridgeType.GetMethod("Observe")!.CreateDelegate<Func<byte[], long, int, long[]>>(instance);
+                var classify = bridgeType.GetMethod("Classify")!.CreateDelegate<Func<byte[], long, int, int>>(instance);
+                var reference = PacketFeaturePipeline.For(model);
+                var values = new long[model.Features.Count];
+                foreach (var (frame, ts) in capture)
+                {
+                    int port = (index * 37 + packets) % 512;
+                    bool decide = reference.Observe(frame, ts, values, port);
+                    var actual = observe(frame, ts, port);
+                    Assert.True(actual[0] == (decide ? 1 : 0) && values.SequenceEqual(actual.Skip(1)),
+                        $"packet {packets} on port {port}: reference {decide} [{string.Join(", ", values)}], stub [{string.Join(", ", actual)}]");
+                    int expected = decide ? ReferenceInterpreter.Predict(model, values.Select((v, f) => FeatureEncoder.EncodeNumber(model.Features[f], v)).ToArray()) : -1;
+                    Assert.Equal(expected, classify(frame, ts, port));
+                    packets++;
+                    if (decide) decided++;
+                }
+            }
+            Assert.True(packets > 5000 && decided > 0 && decided < packets, $"{decided} of {packets} decided");
         }
 
         [Fact]

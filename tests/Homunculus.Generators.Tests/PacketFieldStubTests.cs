@@ -118,6 +118,65 @@ namespace Homunculus.Generators.Tests
             }
         }
 
+        private static string PortBridge(ModelFile model)
+        {
+            string type = "global::Test.App." + StubNames.TypeName(model);
+            var sb = new StringBuilder();
+            sb.AppendLine("public static class Bridge {");
+            sb.AppendLine($"  public static long[] FromPacket(byte[] frame, int port) {{ var f = {type}.FromPacket(frame, port); return new long[] {{");
+            foreach (var feature in model.Features) sb.AppendLine($"    f.{Identifiers.CSharp(feature.Name)},");
+            sb.AppendLine("  }; }");
+            sb.AppendLine($"  public static int Classify(byte[] frame, int port) => (int){type}.Predict({type}.FromPacket(frame, ingressPort: port));");
+            sb.AppendLine($"  public static bool SameAsPortZero(byte[] frame) => {type}.FromPacket(frame).Equals({type}.FromPacket(frame, 0));");
+            sb.AppendLine("}");
+            return sb.ToString();
+        }
+
+        [Fact]
+        public void FromPacket_with_a_port_matches_the_reference_and_without_one_reads_port_0()
+        {
+            var model = AllFieldsModel();
+            Assert.Contains(model.Features, f => f.Field == "ingress.port");
+            string stub = GeneratorHarness.Generate(model);
+            Assert.Contains("public static Features FromPacket(global::System.ReadOnlySpan<byte> frame, int ingressPort = 0)", stub);
+            var (_, diagnostics) = GeneratorHarness.Compile(false, stub);
+            Assert.True(diagnostics.IsEmpty, "generated code has diagnostics:\n" + string.Join("\n", diagnostics));
+            var (compilation, _) = GeneratorHarness.Compile(false, stub, PortBridge(model));
+            var bridge = GeneratorHarness.Load(compilation).GetType("Bridge", throwOnError: true)!;
+            var fromPacket = bridge.GetMethod("FromPacket")!.CreateDelegate<Func<byte[], int, long[]>>();
+            var classify = bridge.GetMethod("Classify")!.CreateDelegate<Func<byte[], int, int>>();
+            var samePortZero = bridge.GetMethod("SameAsPortZero")!.CreateDelegate<Func<byte[], bool>>();
+            int[] ports = { 0, 1, 7, 300, 511, 512 + 9, -1 };
+            var real = SampleFrames().ToList();
+            int n = 0, portChangesClass = 0;
+            foreach (var frame in real.Concat(FuzzedFrames(real).Take(3000)))
+            {
+                int port = ports[n % ports.Length];
+                var expected = PacketFieldExtractor.Extract(PacketFields.All, frame, 0, frame.Length, port);
+                var actual = fromPacket(frame, port);
+                Assert.True(expected.SequenceEqual(actual), $"frame {n} on port {port}: reference [{string.Join(", ", expected)}], stub [{string.Join(", ", actual)}]");
+                var encoded = expected.Select((v, f) => FeatureEncoder.EncodeNumber(model.Features[f], v)).ToArray();
+                int cls = ReferenceInterpreter.Predict(model, encoded);
+                Assert.Equal(cls, classify(frame, port));
+                if (cls != classify(frame, 0)) portChangesClass++;
+                Assert.True(samePortZero(frame));
+                n++;
+            }
+            Assert.True(portChangesClass > 0, "the port never changes the class: the check would be weak");
+        }
+
+        [Fact]
+        public void Only_a_model_that_reads_the_port_takes_it()
+        {
+            string withoutPort = GeneratorHarness.Generate(AllFieldsModel(PacketFields.All.Where(f => f.Name != "ingress.port").ToList()));
+            Assert.DoesNotContain("ingressPort", withoutPort);
+            Assert.Contains("public static Features FromPacket(global::System.ReadOnlySpan<byte> frame)", withoutPort);
+            string portOnly = GeneratorHarness.Generate(AllFieldsModel(new[] { PacketFields.Find("ingress.port")! }));
+            Assert.Contains("FromPacket(global::System.ReadOnlySpan<byte> frame, int ingressPort = 0)", portOnly);
+            var (_, diagnostics) = GeneratorHarness.Compile(false, portOnly);
+            Assert.True(diagnostics.IsEmpty, string.Join("\n", diagnostics));
+        }
+
         [Fact]
         public void A_model_reading_few_fields_compiles_without_warnings()
         {

@@ -14,6 +14,9 @@ namespace Homunculus.Compiler.CostModels.Tofino;
 /// <item>exact table: SRAM blocks = ceil(entries x ceil((key + action + <c>entryOverheadBits</c>) bits / <c>sramWordBits</c>)
 /// / <c>sramBlockWords</c>) (action data stored with the entry);</item>
 /// <item>arithmetic (adders, comparisons, the gateway of an argmax step): one logical table, no memory;</item>
+/// <item>register (per-flow state): one stateful ALU (<c>statefulAlusPerStage</c>) and ceil(entries x width /
+/// (<c>sramBlockWords</c> x <c>sramWordBits</c>)) + 1 SRAM blocks of one stage (the extra block is the stateful table's
+/// spare; a 64K x 32-bit register is 17 blocks, as bf-p4c placed it);</item>
 /// <item>PHV: every header and metadata field rounded up to 8-, 16- or 32-bit containers; the standard headers
 /// of a packet-field program in full (<see cref="TnaPacketParser.HeaderPhvBits"/>).</item>
 /// </list>
@@ -30,6 +33,7 @@ public sealed record TofinoResources
     public int TcamBlockEntries { get; init; } = 512;
     public int TcamBlockBits { get; init; } = 44;
     public int EntryOverheadBits { get; init; } = 16;
+    public int StatefulAlusPerStage { get; init; } = 4;
 
     public static TofinoResources From(Func<string, double> parameter) => new()
     {
@@ -43,6 +47,7 @@ public sealed record TofinoResources
         TcamBlockEntries = (int)parameter("tcamBlockEntries"),
         TcamBlockBits = (int)parameter("tcamBlockBits"),
         EntryOverheadBits = (int)parameter("entryOverheadBits"),
+        StatefulAlusPerStage = (int)parameter("statefulAlusPerStage"),
     };
 
     public static TofinoResources Default { get; } = new();
@@ -66,6 +71,9 @@ public sealed record TofinoResources
     /// <summary>A table's entries the way <see cref="Cost"/> would count them without building the table.</summary>
     public long ExactSramBlocks(long entries, int keyBits, int actionBits) =>
         Ceil(entries * Ceil(keyBits + actionBits + EntryOverheadBits, SramWordBits), SramBlockWords);
+
+    /// <summary>SRAM blocks of a register array of <paramref name="entries"/> values of <paramref name="bits"/> bits.</summary>
+    public long RegisterSramBlocks(long entries, int bits) => Ceil(entries * bits, (long)SramBlockWords * SramWordBits) + 1;
 
     /// <summary>A scalar to compare lowerings: each table's TCAM and SRAM as fractions of one stage's, summed.</summary>
     public double Score(TnaProgram program) => program.Tables.Sum(t =>

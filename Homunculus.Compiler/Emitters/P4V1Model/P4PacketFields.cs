@@ -33,7 +33,7 @@ public static class P4PacketFields
         if (P4Actions.RewritesIp(model)) layers.UnionWith(new[] { PacketLayer.Ipv4, PacketLayer.Ipv6 });
         bool tcp = layers.Contains(PacketLayer.Tcp), udp = layers.Contains(PacketLayer.Udp), icmp = layers.Contains(PacketLayer.Icmp);
         bool l4 = tcp || udp || icmp;
-        bool any = layers.Any(l => l != PacketLayer.Frame);
+        bool any = layers.Any(l => l is not (PacketLayer.Frame or PacketLayer.IngressPort));
         return new Needs(any, layers.Contains(PacketLayer.Ipv4) || l4, l4, layers.Contains(PacketLayer.Ipv6) || l4, tcp, udp, icmp);
     }
 
@@ -236,6 +236,9 @@ public static class P4PacketFields
             {
                 case PacketLayer.Frame:
                     w.Line($"if (sm.packet_length > {field.Mask}) {{ {target} = {field.Mask}; }} else {{ {target} = (bit<{f.FieldBits}>)sm.packet_length; }}");
+                    break;
+                case PacketLayer.IngressPort:
+                    w.Line($"{target} = {Cast(field.Bits, "sm.ingress_port")};");
                     break;
                 case PacketLayer.Ethernet when field.Name == "eth.type":
                     w.Line($"if (h.vlan.isValid()) {{ {target} = h.vlan.ether_type; }} else if (h.eth.isValid()) {{ {target} = h.eth.ether_type; }} else {{ {target} = 0; }}");

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Homunculus.Model.Ir;
@@ -24,7 +25,9 @@ internal static class SpatialPacketFields
             "The feature values, one argument each, in model order. They are standard packet fields: in a Taurus",
             "switch the PISA parser and the match-action stages in front of this block (preMATs) extract them with the",
             "semantics of docs/packet-features.md (a header the packet lacks gives 0) and hand them in unencoded.",
-        }
+        }.Concat(model.Features.Any(f => PacketFields.Find(f.Field)?.Layer == PacketLayer.IngressPort)
+            ? new[] { "ingress.port is not parsed: the preMATs hand in the switch's ingress port from its intrinsic metadata." }
+            : Array.Empty<string>()).ToList()
         : new[] { "The encoded feature fields (docs/feature-header.md), one argument each, in model order." };
 
     /// <summary>", packet field ipv4.ttl" for a packet-field feature, else nothing.</summary>

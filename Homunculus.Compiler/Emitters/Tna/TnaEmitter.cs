@@ -15,7 +15,8 @@ namespace Homunculus.Compiler.Emitters.Tna;
 public static class TnaLowering
 {
     public static string? CannotLower(ModelFile model) =>
-        TnaPacketParser.CannotParse(model) ?? (Schedules.Of(model) is not null ? TnaScheduleLowering.CannotLower(model) : CannotLowerBody(model));
+        TnaPacketParser.CannotParse(model) ?? TnaFlowState.CannotKeep(model)
+        ?? (Schedules.Of(model) is not null ? TnaScheduleLowering.CannotLower(model) : CannotLowerBody(model));
 
     /// <summary>Why the model itself has no table lowering (its features aside); null when it has one.</summary>
     internal static string? CannotLowerBody(ModelFile model) => model.Model switch
@@ -36,6 +37,7 @@ public static class TnaLowering
         var lowered = Schedules.Of(model) is not null
             ? TnaScheduleLowering.Lower(model, resources ?? TofinoResources.Default)
             : LowerBody(model, resources ?? TofinoResources.Default);
+        if (model.KeepsFlowState && lowered.Program is { } tables) lowered = lowered with { Program = TnaFlowState.Extend(model, tables) };
         return model.ReadsPacketFields && lowered.Program is { } program ? lowered with { Program = TnaPacketParser.Extend(model, program) } : lowered;
     }
 
@@ -58,7 +60,9 @@ public static class TnaLowering
 /// running switch as <c>tna/&lt;name&gt;_entries.json</c> (tables, entries, and the apply steps, so the
 /// program can be simulated) and <c>tna/&lt;name&gt;_entries.py</c> (bfrt_python). Constructs are kept to
 /// those bf-p4c is known to compile (shared/notes/p4-syntax/tna_constructs.p4): ternary and exact keys,
-/// set-only actions, additions and saturating subtractions, gateways comparing a field with 0.
+/// set-only actions, additions and saturating subtractions, gateways comparing a field with a constant, and for
+/// flow state Hash, Register and RegisterAction (<see cref="TnaFlowState"/>; docs/flow-features.md lists what goes
+/// beyond the checked reference).
 /// </summary>
 public sealed class TnaEmitter : IEmitter
 {
@@ -99,6 +103,7 @@ public sealed class TnaEmitter : IEmitter
         foreach (var f in model.Features) widths[P4FeatureTransport.FieldRef(f)] = f.FieldBits;
         foreach (string result in P4FeatureTransport.ResultRefs(model)) widths[result] = P4FeatureTransport.ResultBits;
         if (model.ReadsPacketFields) foreach (var (field, bits) in TnaPacketParser.ReadFields(program)) widths[field] = bits;
+        foreach (var (field, bits) in TnaFlowState.ReadFields(program)) widths[field] = bits;
         return widths;
     }
 
@@ -128,7 +133,7 @@ public sealed class TnaEmitter : IEmitter
         w.Line("//");
         w.Line($"// Stage allocation estimated at the default parameters (docs/tofino.md): {allocation.StagesUsed} stage(s), PHV {allocation.PhvBits} bits.");
         foreach (var s in allocation.Stages)
-            w.Line($"//   stage {s.Stage}: {s.Tables} table(s), {s.Sram} SRAM + {s.Tcam} TCAM blocks: {string.Join(", ", s.Names)}");
+            w.Line($"//   stage {s.Stage}: {s.Tables} table(s), {s.Sram} SRAM + {s.Tcam} TCAM blocks{(s.StatefulAlus > 0 ? $", {s.StatefulAlus} stateful ALU(s)" : "")}: {string.Join(", ", s.Names)}");
         foreach (var p in allocation.Problems) w.Line($"//   DOES NOT FIT: {Escaping.Comment(p.ToString())}");
         w.Line($"// Entries: const entries below; build with -D{ControlPlaneEntries} to load them from");
         w.Line("// the _entries.py (bfrt_python) or _entries.json file instead.");
@@ -176,6 +181,7 @@ public sealed class TnaEmitter : IEmitter
                 WriteTable(w, table);
                 w.Line();
             }
+            foreach (var step in program.Steps.OfType<TnaFlowStep>()) step.Declare(w);
             using (w.Block("apply {"))
             {
                 if (model.ReadsPacketFields) foreach (var step in program.Steps) WriteStep(w, step, widths);   // every packet is classified
@@ -262,6 +268,7 @@ public sealed class TnaEmitter : IEmitter
                 w.Line($"else {{ {string.Concat(pick.Assign.Select(x => $"{x.Dst} = {Operand(x.Else, widths[x.Dst])}; "))}}}");
                 break;
             case TnaReadField read: TnaPacketParser.WriteRead(w, read, widths[read.Dst]); break;
+            case TnaFlowStep flow: flow.Write(w, widths); break;
         }
     }
 
@@ -316,14 +323,20 @@ public sealed class TnaEmitter : IEmitter
                     ["test"] = a.Test,
                     ["assign"] = new JArray(a.Assign.Select(x => new JObject { ["dst"] = x.Dst, ["then"] = Operand(x.Then), ["else"] = Operand(x.Else) })),
                 },
+                TnaFlowStep flow => flow.ToJson(),
                 _ => throw new NotSupportedException(s.GetType().Name),
             })),
-            ["allocation"] = new JArray(allocation.Stages.Select(s => new JObject
+            ["allocation"] = new JArray(allocation.Stages.Select(s =>
             {
-                ["stage"] = s.Stage,
-                ["tables"] = new JArray(s.Names),
-                ["sramBlocks"] = s.Sram,
-                ["tcamBlocks"] = s.Tcam,
+                var stage = new JObject
+                {
+                    ["stage"] = s.Stage,
+                    ["tables"] = new JArray(s.Names),
+                    ["sramBlocks"] = s.Sram,
+                    ["tcamBlocks"] = s.Tcam,
+                };
+                if (s.StatefulAlus > 0) stage["statefulAlus"] = s.StatefulAlus;
+                return stage;
             })),
         };
         return json.ToString(Formatting.Indented).Replace("\r\n", "\n") + "\n";

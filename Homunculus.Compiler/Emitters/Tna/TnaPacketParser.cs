@@ -7,8 +7,11 @@ using Homunculus.Model.Text;
 
 namespace Homunculus.Compiler.Emitters.Tna;
 
-/// <summary>A header field a <see cref="TnaReadField"/> may copy: valid when <paramref name="Header"/> (<c>h.ipv4</c>) is.</summary>
-public sealed record TnaFieldSource(string Header, string Field, int Bits);
+/// <summary>
+/// A header field a <see cref="TnaReadField"/> may copy: valid when <paramref name="Header"/> (<c>h.ipv4</c>) is;
+/// a null header means intrinsic metadata, which every packet has (<c>ig_md.ingress_port</c>).
+/// </summary>
+public sealed record TnaFieldSource(string? Header, string Field, int Bits);
 
 /// <summary>
 /// <c>dst</c> = the field of the first source whose header is valid, else 0 (zero-extended to dst's width):
@@ -30,6 +33,9 @@ public static class TnaPacketParser
 
     public const string ParserErrorSource = "prsr_md.parser_err";
 
+    /// <summary>The port the packet arrived on: the ingress control's intrinsic metadata (TNA's ig_intr_md, named ig_md here).</summary>
+    public const string IngressPortSource = "ig_md.ingress_port";
+
     /// <summary>Why <c>packet.length</c> has no Tofino program (HMC2008).</summary>
     public const string PacketLengthReason =
         "a Tofino ingress pipeline has no frame length: TNA's ingress intrinsic metadata carries none (only the egress " +
@@ -39,6 +45,7 @@ public static class TnaPacketParser
     /// <summary>Null when a Tofino program can read <paramref name="field"/>, else why not.</summary>
     public static string? CannotRead(string field) => PacketFields.Find(field) switch
     {
+        null when FlowFields.Find(field) is { } flow => TnaFlowState.CannotRead(flow),
         null => "the Tofino code generator reads standard packet fields only (docs/packet-features.md); use bmv2",
         { Layer: PacketLayer.Frame } => PacketLengthReason,
         _ => null,
@@ -54,6 +61,7 @@ public static class TnaPacketParser
     {
         if (field.Layer == PacketLayer.Ethernet && field.Name == "eth.type")
             return new[] { new TnaFieldSource("h.vlan", "h.vlan.ether_type", 16), new TnaFieldSource("h.eth", "h.eth.ether_type", 16) };
+        if (field.Layer == PacketLayer.IngressPort) return new[] { new TnaFieldSource(null, IngressPortSource, field.Bits) };
         string header = "h." + P4PacketFields.Instance(field.Layer);
         return new[] { new TnaFieldSource(header, $"{header}.{field.P4Field}", field.Bits) };
     }
@@ -69,9 +77,14 @@ public static class TnaPacketParser
         for (int i = 0; i < model.Features.Count; i++)
         {
             var f = model.Features[i];
-            var field = PacketFields.Find(f.Field)!;
             string dst = P4FeatureTransport.FieldRef(f);
-            metadata.Add(new TnaField(dst, f.FieldBits, $"feature {i}: packet field {field.Name} (0 when the packet lacks its header)"));
+            if (PacketFields.Find(f.Field) is not { } field)
+            {
+                // A flow field: the flow state's registers write it (TnaFlowState).
+                metadata.Add(new TnaField(dst, f.FieldBits, $"feature {i}: flow field {f.Field} (0 for a packet in no flow)"));
+                continue;
+            }
+            metadata.Add(new TnaField(dst, f.FieldBits, $"feature {i}: packet field {field.Name} ({(field.Layer == PacketLayer.IngressPort ? "the port the packet arrived on" : "0 when the packet lacks its header")})"));
             steps.Add(new TnaReadField("read_" + P4FeatureTransport.FieldName(f), dst, Sources(field)));
         }
         var results = P4FeatureTransport.ResultRefs(model);
@@ -127,7 +140,13 @@ public static class TnaPacketParser
     /// <summary><c>if (h.x.isValid()) { dst = h.x.f; } else if ... else { dst = 0; }</c>: no header field is read unless its header is valid.</summary>
     public static void WriteRead(CodeWriter w, TnaReadField read, int dstBits)
     {
-        var branches = read.Sources.Select(s => $"if ({s.Header}.isValid()) {{ {read.Dst} = {(s.Bits == dstBits ? s.Field : $"(bit<{dstBits}>){s.Field}")}; }}");
+        string Value(TnaFieldSource s) => s.Bits == dstBits ? s.Field : $"(bit<{dstBits}>){s.Field}";
+        if (read.Sources is [{ Header: null } always])
+        {
+            w.Line($"{read.Dst} = {Value(always)};");
+            return;
+        }
+        var branches = read.Sources.Select(s => $"if ({s.Header}.isValid()) {{ {read.Dst} = {Value(s)}; }}");
         w.Line($"{string.Join(" else ", branches)} else {{ {read.Dst} = 0; }}");
     }
 }

@@ -19,7 +19,9 @@ namespace Homunculus.Compiler.Emitters.Vectors;
 /// program computes for each of them and <c>expected.pcap</c> the frames it sends back on the harness port,
 /// both from the reference (<see cref="PacketFeaturePipeline"/>, <see cref="FeatureEncoder"/>,
 /// <see cref="ReferenceInterpreter"/>, <see cref="ClassActions"/>) over input.pcap as one stream: a running
-/// switch cannot reset its flow registers between captures, so the vectors expect what it computes.
+/// switch cannot reset its flow registers between captures, so the vectors expect what it computes. Every
+/// frame is replayed on the harness port, so a program that reads <c>ingress.port</c> is expected to see that
+/// port, not the port its capture declares: one port keeps the frame order of one stream, which flow state needs.
 /// </summary>
 public static class CaptureVectors
 {
@@ -73,7 +75,7 @@ public static class CaptureVectors
         var classes = new int[frames.Count];
         for (int i = 0; i < frames.Count; i++)
         {
-            if (!pipeline.Observe(frames[i].Frame, frames[i].TimestampMicroseconds, values))
+            if (!pipeline.Observe(frames[i].Frame, frames[i].TimestampMicroseconds, values, VectorsEmitter.HarnessPort))
             {
                 classes[i] = NoDecision;
                 continue;
@@ -132,6 +134,9 @@ public static class CaptureVectors
             new GeneratedFile(VectorsEmitter.ReadmeFile, Readme(model, captures, taken, facts, timeoutChanges)),
         };
     }
+
+    private static bool ReadsIngressPort(ModelFile model) =>
+        model.Features.Any(f => PacketFields.Find(f.Field)?.Layer == PacketLayer.IngressPort);
 
     /// <summary>The model's features whose values depend on when packets arrive.</summary>
     public static IReadOnlyList<string> TimingFeatures(ModelFile model) =>
@@ -193,13 +198,22 @@ public static class CaptureVectors
         w.Line();
         w.Line(string.Create(inv, $"{facts.Selected} of the frames are selected by the source-MAC filter{(flows ? $"; the model decides for {facts.SelectedDecided} of them" : "")}."));
         w.Line();
-        w.Line("| capture | label | frames of input.pcap | frames in the capture |");
-        w.Line("|---|---|---|---|");
+        bool port = ReadsIngressPort(model);
+        w.Line("| capture | label | frames of input.pcap | frames in the capture |" + (port ? " declared ingressPort |" : ""));
+        w.Line("|---|---|---|---|" + (port ? "---|" : ""));
         int first = 0;
         foreach (var (capture, count) in used.OrderBy(u => u.Key))
         {
-            w.Line(string.Create(inv, $"| {capture + 1} | {VectorsEmitter.Text(captures[capture].Label)} | {first}-{first + count - 1} | {captures[capture].Frames.Count} |"));
+            w.Line(string.Create(inv, $"| {capture + 1} | {VectorsEmitter.Text(captures[capture].Label)} | {first}-{first + count - 1} | {captures[capture].Frames.Count} |")
+                + (port ? string.Create(inv, $" {(captures[capture].IngressPort is int declared ? declared.ToString(inv) : "(none)")} |") : ""));
             first += count;
+        }
+        if (port)
+        {
+            w.Line();
+            w.Line("### Ingress port");
+            w.Line();
+            w.Line(string.Create(inv, $"The program reads the port a packet arrives on (`ingress.port`). The replay below sends every frame of `input.pcap` on port {VectorsEmitter.HarnessPort}, the harness's port, so every expected class is computed with port {VectorsEmitter.HarnessPort}, whatever port its capture declares (`ingressPort` in the .hspec, the column above). The test rows use each capture's declared port, so a class here can differ from its test row's; the vectors check that the program computes what the reference computes, not the test score. To check a capture on the port it declares, replay it on that port (`-i N@portN` reads `portN_in.pcap`) and compute its classes with the C# stub ({(flows ? "`FlowTracker.Classify(frame, timestampMicroseconds, N)`" : "`Predict(FromPacket(frame, N))`")})."));
         }
         if (ClassActions.Any(model))
         {

@@ -146,10 +146,10 @@ internal sealed partial class P4IngressEvaluator
     /// Runs the ingress for one parsed packet that arrives at <paramref name="timestamp"/> (microseconds, read as
     /// <c>sm.ingress_global_timestamp</c>), with the header fields wider than 64 bits whole; registers persist.
     /// </summary>
-    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> headerValues, IReadOnlyDictionary<string, UInt128> wideValues, IReadOnlySet<string> valid, long packetLength, long timestamp)
+    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> headerValues, IReadOnlyDictionary<string, UInt128> wideValues, IReadOnlySet<string> valid, long packetLength, long timestamp, long? ingressPort = null)
     {
         _timestamp = timestamp;
-        var env = Run(headerValues, valid, packetLength, wideValues);
+        var env = Run(headerValues, valid, packetLength, wideValues, ingressPort);
         _timestamp = 0;
         return env;
     }
@@ -157,8 +157,10 @@ internal sealed partial class P4IngressEvaluator
     /// <summary>The value of a field wider than 64 bits after the last run.</summary>
     public UInt128 WideValue(string name) => _wide.TryGetValue(name, out var v) ? v : 0;
 
-    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> headerValues, IReadOnlySet<string> valid, long packetLength, IReadOnlyDictionary<string, UInt128>? wideValues = null)
+    /// <param name="ingressPort">The port the packet arrives on (<c>sm.ingress_port</c>); null: <see cref="IngressPort"/> as set.</param>
+    public Dictionary<string, long> Run(IReadOnlyDictionary<string, long> headerValues, IReadOnlySet<string> valid, long packetLength, IReadOnlyDictionary<string, UInt128>? wideValues = null, long? ingressPort = null)
     {
+        if (ingressPort is long port) IngressPort = port;
         _wide = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         if (wideValues != null)
             foreach (var kv in wideValues) _wide[kv.Key] = kv.Value;

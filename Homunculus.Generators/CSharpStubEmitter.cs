@@ -286,6 +286,7 @@ namespace Homunculus.Generators
                         WriteArguments("return " + StubNames.Evaluate, i => i < model.Features.Count ? $"encoded[{IntLit(model.Features[i])}]" : $"(long){ids[after]}.{StubNames.PredictEncoded}(encoded)", ";");
                     }
                     WriteTryGetClass();
+                    if (ClassActions.Any(_model)) ActionStub.Write(_w, _model, _classMembers);
                     WriteEvaluate("internal");
                 }
             }

@@ -97,7 +97,7 @@ public static class PcapLoader
         if (!holdout)
         {
             trainSet = Rows(train, trainClasses, Enumerable.Range(0, train.Count));
-            testSet = Rows(test, testClasses, Enumerable.Range(0, test.Count));
+            testSet = Rows(test, testClasses, Enumerable.Range(0, test.Count), train.Count);
         }
         else if (pcap.HoldoutByFile)
         {
@@ -128,22 +128,25 @@ public static class PcapLoader
         }
         return new LoadedData(encodings, classes, trainSet, testSet, holdout, notes) { TestCaptures = testCaptures.Select(c => c.Frames).ToList() };
 
-        Dataset Rows(List<CaptureRows> captures, List<int?> classOf, IEnumerable<int> which)
+        // A row's group is its capture: index in the training captures, test captures numbered after them.
+        Dataset Rows(List<CaptureRows> captures, List<int?> classOf, IEnumerable<int> which, int firstGroup = 0)
         {
             var encoded = new List<long>();
             var labels = new List<int>();
             var flowPackets = new List<long>();
+            var groups = new List<int>();
             foreach (int i in which)
             {
                 foreach (var row in captures[i].Rows)
                 {
                     for (int f = 0; f < row.Length; f++) encoded.Add(FeatureEncoder.EncodeNumber(encodings[f], row[f]));
                     labels.Add(classOf[i]!.Value);
+                    groups.Add(firstGroup + i);
                 }
                 flowPackets.AddRange(captures[i].FlowPackets);
             }
             // Only a searched classification point needs the counts; otherwise the rows are already the decided ones.
-            return new Dataset(encodings.Count, encoded.ToArray(), labels.ToArray(), spec.ClassifyAtChoices is null ? null : flowPackets.ToArray());
+            return new Dataset(encodings.Count, encoded.ToArray(), labels.ToArray(), spec.ClassifyAtChoices is null ? null : flowPackets.ToArray(), groups.ToArray());
         }
     }
 

@@ -151,7 +151,7 @@ public static class Compilation
         };
         foreach (var emitter in Emitters.Where(e => e.Supports(model)))
             foreach (var file in emitter is IVectorEmitter v ? v.Emit(model, VectorRows.From(data)) : emitter.Emit(model)) outputs[file.RelativePath] = file.Bytes;
-        var facts = new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes, outputs.Keys.ToList())
+        var facts = new ReportFacts(objective, chosen, candidates, fit.Rows, validation.Rows, data.Test.Rows, data.TestIsHoldout, data.Notes.Concat(explored.ValidationNotes).ToList(), outputs.Keys.ToList())
         {
             Exploration = exploration,
             TestConfusion = Confusion(model, data.Test),
@@ -161,7 +161,11 @@ public static class Compilation
     }
 
     /// <summary>What the exploration of one model chose, with the objective and the rows it was trained and chosen on.</summary>
-    internal sealed record Explored(Objective Objective, Dataset Fit, Dataset Validation, Exploration Exploration);
+    internal sealed record Explored(Objective Objective, Dataset Fit, Dataset Validation, Exploration Exploration)
+    {
+        /// <summary>How the validation rows were set aside, for the report beside the data's own notes.</summary>
+        public IReadOnlyList<string> ValidationNotes { get; init; } = [];
+    }
 
     /// <summary>
     /// Trains (or searches) the program's one model, or one model of a schedule, on <paramref name="data"/>: the
@@ -172,7 +176,7 @@ public static class Compilation
     {
         var objective = ResolveObjective(spec, data, diagnostics);
         if (objective is null) return null;
-        var (fit, validation) = SplitValidation(data.Train, spec);
+        var (fit, validation, validationNotes) = SplitValidation(data.Train, data.Classes, spec);
         var set = new TrainingSet(data.Features, data.Classes, fit, validation, data.Test);
         var store = request.CacheFolder is null ? null : new TrialStore(request.CacheFolder, trialContext);
         var runner = new TrialRunner(spec, data, set, costModel, store);
@@ -188,7 +192,7 @@ public static class Compilation
             diagnostics.Report(descriptor, spec.ObjectiveLocation, Round(reached), objective.Metric, Round(minimum - reached), Round(minimum));
             if (spec.MinimumIsError) return null;
         }
-        return new Explored(objective, fit, validation, exploration);
+        return new Explored(objective, fit, validation, exploration) { ValidationNotes = validationNotes };
     }
 
     /// <summary>[true class][predicted class] counts of the integer model (the reference interpreter) on the rows.</summary>
@@ -226,11 +230,57 @@ public static class Compilation
         return new Objective(spec.Objective, positive);
     }
 
-    /// <summary>Stratified, seeded: the rows the families learn from, and the rows that choose between them.</summary>
-    private static (Dataset Fit, Dataset Validation) SplitValidation(Dataset train, HSpec spec)
+    /// <summary>
+    /// Stratified, seeded: the rows the families learn from, and the rows that choose between them, with notes on how
+    /// they were split. Rows from captures (<see cref="Dataset.Groups"/>) are split by whole capture unless
+    /// <c>data.validationBy</c> is "packet": a capture's packets are strongly correlated, and a validation set sharing
+    /// sessions with the fit set rewards memorizing them.
+    /// </summary>
+    internal static (Dataset Fit, Dataset Validation, IReadOnlyList<string> Notes) SplitValidation(Dataset train, IReadOnlyList<ClassInfo> classes, HSpec spec)
     {
-        var (fit, validation) = Splits.Stratified(train.Classes, spec.Data.Validation, spec.Seed + 1);
-        return (train.Subset(fit), train.Subset(validation));
+        if (train.Groups is not { } groups || spec.Data.Pcap is not { ValidationByFile: true })
+        {
+            var (fit, validation) = Splits.Stratified(train.Classes, spec.Data.Validation, spec.Seed + 1);
+            return (train.Subset(fit), train.Subset(validation), []);
+        }
+
+        // A capture's class is its first row's: one capture has one label, and any relabelling maps labels, not rows.
+        var captures = new List<int>();
+        var captureClasses = new List<int>();
+        var seen = new HashSet<int>();
+        for (int r = 0; r < train.Rows; r++)
+        {
+            if (!seen.Add(groups[r])) continue;
+            captures.Add(groups[r]);
+            captureClasses.Add(train.Classes[r]);
+        }
+        var (keep, heldOut) = Splits.Stratified(captureClasses, spec.Data.Validation, spec.Seed + 1);
+        var validationCaptures = heldOut.Select(i => captures[i]).ToHashSet();
+
+        // A class with one training capture cannot give a whole one to validation without losing it for fitting, and
+        // no validation rows would let the choice ignore it: its packets are split instead, as with "packet".
+        var single = captureClasses.GroupBy(c => c).Where(g => g.Count() == 1).Select(g => g.Key).ToHashSet();
+        var singleRows = Enumerable.Range(0, train.Rows).Where(r => single.Contains(train.Classes[r])).ToList();
+        var (_, singleHeldOut) = Splits.Stratified(singleRows.Select(r => train.Classes[r]).ToList(), spec.Data.Validation, spec.Seed + 1);
+        var validationRows = singleHeldOut.Select(i => singleRows[i]).ToHashSet();
+
+        var fitRows = new List<int>();
+        var validationList = new List<int>();
+        for (int r = 0; r < train.Rows; r++)
+        {
+            bool validates = single.Contains(train.Classes[r]) ? validationRows.Contains(r) : validationCaptures.Contains(groups[r]);
+            (validates ? validationList : fitRows).Add(r);
+        }
+        var notes = new List<string>
+        {
+            $"validation set: {heldOut.Count} of {captures.Count} training captures set aside whole (per class, seed {spec.Seed})",
+        };
+        if (single.Count > 0)
+        {
+            var names = single.Order().Select(c => classes[c].Name).ToList();
+            notes.Add($"validation set: {string.Join(", ", names)} {(names.Count == 1 ? "has" : "have")} a single training capture, split by packet instead");
+        }
+        return (train.Subset(fitRows), train.Subset(validationList), notes);
     }
 
     private static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)

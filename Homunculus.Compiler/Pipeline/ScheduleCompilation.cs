@@ -141,7 +141,8 @@ internal static class ScheduleCompilation
         string Entry(ModelSpec m)
         {
             var entry = (JObject?)entries.FirstOrDefault(e => (string?)e["name"] == m.Name)?.DeepClone() ?? new JObject();
-            foreach (var name in new[] { "algorithms", "model", "share" }) entry.Remove(name);
+            // Actions never change training (docs/actions.md), in a schedule as in one model.
+            foreach (var name in new[] { "algorithms", "model", "share", ActionSpecs.Property }) entry.Remove(name);
             return Compilation.Canonical(entry).ToString(Newtonsoft.Json.Formatting.None);
         }
         var parts = new List<string> { "model:" + Entry(model) };
@@ -229,6 +230,8 @@ internal static class ScheduleCompilation
         foreach (var label in unmapped)
             diagnostics.Report(DiagnosticCatalog.UnmappedLabel, model.ClassesLocation ?? model.NameLocation, label);
         if (unmapped.Count > 0) return null;
+        ActionSpecs.CheckClasses(model.Actions, classes, diagnostics);
+        if (diagnostics.HasErrors) return null;
 
         var columns = Columns(spec, model);
         var features = columns.Select(c => data.Features[c]).ToList();
@@ -243,7 +246,8 @@ internal static class ScheduleCompilation
                 for (int f = 0; f < columns.Count; f++) encoded[i * width + f] = set.Encoded[rows[i] * set.FeatureCount + columns[f]];
                 if (model.Input) encoded[i * width + width - 1] = earlier!.Predicted[s][rows[i]];
             }
-            return new Dataset(width, encoded, rows.Select(r => trueClass[s][r]).ToArray());
+            // The captures go along, so each model's validation split keeps them whole too.
+            return new Dataset(width, encoded, rows.Select(r => trueClass[s][r]).ToArray(), groups: set.Groups is { } g ? rows.Select(r => g[r]).ToArray() : null);
         }).ToArray();
         if (projected[0].Classes.Distinct().Count() < 2)
         {
@@ -290,7 +294,7 @@ internal static class ScheduleCompilation
                 Name = b.Spec.Name,
                 Algorithm = b.Chosen.Algorithm,
                 Features = Columns(spec, b.Spec).ToEquatableArray(),
-                Classes = b.Chosen.Classes,
+                Classes = ActionSpecs.Apply(b.Chosen.Classes, b.Spec.Actions),
                 Model = b.Chosen.Model,
                 After = b.Spec.After,
                 When = b.When.ToEquatableArray(),
@@ -305,7 +309,7 @@ internal static class ScheduleCompilation
         var e = b.Explored;
         var chosen = e.Exploration.Chosen.Outcome.Candidate;
         return new Emitters.Report.ReportFacts(e.Objective, chosen, e.Exploration.Trials.Select(t => t.Outcome.Candidate).ToList(), e.Fit.Rows, e.Validation.Rows,
-            b.Data.Test.Rows, b.Data.TestIsHoldout, b.Data.Notes, files)
+            b.Data.Test.Rows, b.Data.TestIsHoldout, b.Data.Notes.Concat(e.ValidationNotes).ToList(), files)
         {
             Exploration = e.Exploration,
             TestConfusion = Compilation.Confusion(b.Chosen, b.Data.Test),

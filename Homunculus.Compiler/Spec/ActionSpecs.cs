@@ -30,16 +30,30 @@ public static class ActionSpecs
     public static IReadOnlyList<ActionSpec> Parse(JObject root, SpecReader r)
     {
         int session = r.Integer(root, CpuSessionProperty, 1, ClassAction.MaxCpuSession) ?? ClassAction.DefaultCpuSession;
+        return Parse(root[Property], Property, session, r);
+    }
+
+    /// <summary>The <c>"actions"</c> of one entry of <c>"models"</c> (its own classes), with the .hspec's <c>cpuSession</c>.</summary>
+    public static IReadOnlyList<ActionSpec> ParseModel(JObject entry, JObject root, SpecReader r)
+    {
+        if (entry[Property] is not { } token) return [];
+        int session = root[CpuSessionProperty] is JValue { Type: JTokenType.Integer } v && (long)v >= 1 && (long)v <= ClassAction.MaxCpuSession
+            ? (int)(long)v : ClassAction.DefaultCpuSession;
+        return Parse(token, "models[]." + Property, session, r);
+    }
+
+    private static IReadOnlyList<ActionSpec> Parse(JToken? token, string what, int session, SpecReader r)
+    {
         var result = new List<ActionSpec>();
-        if (root[Property] is not { } token) return result;
+        if (token is null) return result;
         if (token is not JObject obj)
         {
-            r.WrongType(token, Property, "an object mapping class names to actions");
+            r.WrongType(token, what, "an object mapping class names to actions");
             return result;
         }
         foreach (var property in obj.Properties())
         {
-            var action = ParseAction(property.Value, $"{Property}.{property.Name}", session, r);
+            var action = ParseAction(property.Value, $"{what}.{property.Name}", session, r);
             if (action is not null) result.Add(new ActionSpec(property.Name, action, r.Loc(property), r.Loc(property.Value)));
         }
         return result;
@@ -97,7 +111,7 @@ public static class ActionSpecs
     public static void CheckTarget(HSpec spec, DiagnosticBag diagnostics)
     {
         bool packetFields = spec.Features.Any(f => f.Field is not null);
-        foreach (var a in spec.Actions)
+        foreach (var a in spec.Actions.Concat(spec.Models.SelectMany(m => m.Actions)))
         {
             if (a.Action.Kind == ClassActionKind.Forward) continue;
             string? reason = spec.Platform.Target switch
@@ -114,9 +128,13 @@ public static class ActionSpecs
     }
 
     /// <summary>Every action names a class of the model (HMC0030); the classes may come from the data.</summary>
-    public static void CheckClasses(HSpec spec, IReadOnlyList<ClassInfo> classes, DiagnosticBag diagnostics)
+    public static void CheckClasses(HSpec spec, IReadOnlyList<ClassInfo> classes, DiagnosticBag diagnostics) =>
+        CheckClasses(spec.Actions, classes, diagnostics);
+
+    /// <summary>Every action of <paramref name="actions"/> names one of <paramref name="classes"/> (HMC0030): a model of a schedule's own.</summary>
+    public static void CheckClasses(IReadOnlyList<ActionSpec> actions, IReadOnlyList<ClassInfo> classes, DiagnosticBag diagnostics)
     {
-        foreach (var a in spec.Actions)
+        foreach (var a in actions)
         {
             if (!classes.Any(c => c.Name == a.ClassName))
                 diagnostics.Report(DiagnosticCatalog.UnknownActionClass, a.ClassLocation, a.ClassName, string.Join(", ", classes.Select(c => c.Name)));
@@ -127,11 +145,17 @@ public static class ActionSpecs
     public static ModelFile Apply(ModelFile model, IReadOnlyList<ActionSpec> actions)
     {
         if (actions.Count == 0) return model;
-        var classes = model.Classes.Select(c =>
+        return model with { Classes = Apply(model.Classes, actions) };
+    }
+
+    /// <summary>The classes with each one's action (a model of a schedule: its own classes and actions).</summary>
+    public static EquatableArray<ClassInfo> Apply(EquatableArray<ClassInfo> classes, IReadOnlyList<ActionSpec> actions)
+    {
+        if (actions.Count == 0) return classes;
+        return classes.Select(c =>
         {
             var declared = actions.LastOrDefault(a => a.ClassName == c.Name)?.Action;
             return c with { Action = declared is { Kind: not ClassActionKind.Forward } ? declared : null };
         }).ToEquatableArray();
-        return model with { Classes = classes };
     }
 }

@@ -75,6 +75,8 @@ public sealed record ModelSpec
     public IReadOnlyList<(string Class, SourceLocation Location)> When { get; init; } = [];
     /// <summary>Whether the model reads <see cref="After"/>'s class as a feature.</summary>
     public bool Input { get; init; }
+    /// <summary>The model's own per-class actions (its classes), in .hspec order; how several models' actions combine: docs/schedule.md.</summary>
+    public IReadOnlyList<ActionSpec> Actions { get; init; } = [];
 }
 
 /// <summary>.hspec "search": budgets of the design-space exploration.</summary>
@@ -143,6 +145,11 @@ public sealed record PcapData
     public required IReadOnlyList<PcapCapture> Test { get; init; }
     /// <summary>Hold out whole capture files (per label), not single packets: packets of one session never land on both sides.</summary>
     public required bool HoldoutByFile { get; init; }
+    /// <summary>
+    /// Choose between candidate models on whole training captures (per label), not single packets: a model that
+    /// memorizes sessions must not score on packets of the sessions it learned from.
+    /// </summary>
+    public bool ValidationByFile { get; init; } = true;
 }
 
 public enum MissingPolicy

@@ -14,7 +14,7 @@ public sealed partial class HSpecParser
 {
     public const string ModelsProperty = "models";
 
-    private static readonly string[] ModelProperties = { "name", "features", "classes", "algorithms", "model", "share", "after", "when", "input" };
+    private static readonly string[] ModelProperties = { "name", "features", "classes", "algorithms", "model", "share", "after", "when", "input", ActionSpecs.Property };
 
     /// <summary>The schedule in schedule order (each model after the one it follows); empty without "models".</summary>
     private IReadOnlyList<ModelSpec> ParseModels(JObject root, IReadOnlyList<FeatureSpec> features, IReadOnlyList<ClassSpec>? dataClasses, IReadOnlyList<string> algorithms, IReadOnlyList<ActionSpec> actions)
@@ -28,7 +28,7 @@ public sealed partial class HSpecParser
         if (array.Count == 0) _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(array), ModelsProperty, "must list at least one model");
         if (actions.Count > 0 && root[ActionSpecs.Property] is { } actionsToken)
             _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(actionsToken), ActionSpecs.Property,
-                "cannot be combined with \"models\": a schedule's program writes each model's class and forwards every packet (docs/schedule.md)");
+                "cannot be combined with \"models\": each model declares the actions of its own classes in its entry of \"models\" (docs/schedule.md)");
 
         var inherited = new Dictionary<string, JObject>();
         if (root["model"] is JObject topModel)
@@ -94,6 +94,7 @@ public sealed partial class HSpecParser
                 AfterLocation = afterLocation,
                 When = when,
                 Input = input,
+                Actions = ActionSpecs.ParseModel(obj, root, _r),
             }, shareToken, share));
         }
 

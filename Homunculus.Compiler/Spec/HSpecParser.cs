@@ -26,7 +26,7 @@ public sealed partial class HSpecParser
     private static readonly string[] SearchProperties = { "trials", "initialTrials", "timeLimitSeconds", "parallel", "seed", "featureSelection", "strategy" };
     private static readonly string[] DataProperties = { "train", "test", "format", "hasHeader", "columns", "delimiter", "label", "classes", "positiveClass", "holdout", "validation", "missing" };
     private static readonly string[] FeatureProperties = { "name", "type", "bits", "scale", "min", "max", "missing", "field" };
-    private static readonly string[] PcapDataProperties = { "format", "train", "test", "labelFromFolder", "filter", "ingressPort", "holdout", "holdoutBy", "validation", "classes", "positiveClass" };
+    private static readonly string[] PcapDataProperties = { "format", "train", "test", "labelFromFolder", "filter", "ingressPort", "holdout", "holdoutBy", "validation", "validationBy", "classes", "positiveClass" };
     private static readonly string[] PcapSourceProperties = { "files", "label", "filter", "ingressPort" };
     private static readonly string[] FilterProperties = { "ethSrc", "ethSrcFile", "ipSrc", "ipSrcFile" };
     private const string IngressPortProperty = "ingressPort";
@@ -478,6 +478,7 @@ public sealed partial class HSpecParser
         double holdout = _r.Number(data, "holdout", 0.01, 0.9, "data.") ?? 0.2;
         double validation = _r.Number(data, "validation", 0.05, 0.5, "data.") ?? 0.2;
         bool byFile = _r.OneOf(data, "holdoutBy", new[] { "file", "packet" }, "file") == "file";
+        bool validationByFile = _r.OneOf(data, "validationBy", new[] { "file", "packet" }, "file") == "file";
         var positiveToken = data["positiveClass"];
         string? positive = positiveToken is null ? null : _r.String(positiveToken, "data.positiveClass");
         if (trainToken is null) return null;
@@ -505,7 +506,7 @@ public sealed partial class HSpecParser
             Validation = validation,
             PositiveClass = positive,
             PositiveClassLocation = positiveToken is null ? null : _r.Loc(positiveToken),
-            Pcap = new PcapData { Train = train, Test = test, HoldoutByFile = byFile },
+            Pcap = new PcapData { Train = train, Test = test, HoldoutByFile = byFile, ValidationByFile = validationByFile },
         };
     }
 

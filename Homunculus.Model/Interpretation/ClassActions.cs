@@ -8,13 +8,14 @@ namespace Homunculus.Model.Interpretation
     /// <summary>What the switch does with one classified packet (docs/actions.md).</summary>
     public readonly struct PacketFate
     {
-        public PacketFate(bool dropped, int egressPort, int cloneSession, bool digest, int dscp)
+        public PacketFate(bool dropped, int egressPort, int cloneSession, bool digest, int dscp, int digestModel = 0)
         {
             Dropped = dropped;
             EgressPort = egressPort;
             CloneSession = cloneSession;
             Digest = digest;
             Dscp = dscp;
+            DigestModel = digestModel;
         }
 
         public bool Dropped { get; }
@@ -30,6 +31,9 @@ namespace Homunculus.Model.Interpretation
 
         /// <summary>The DSCP written into the packet's IPv4 or IPv6 header; -1: none.</summary>
         public int Dscp { get; }
+
+        /// <summary>In a schedule, the model (schedule index) whose class the digest carries; 0 for a single model.</summary>
+        public int DigestModel { get; }
     }
 
     /// <summary>
@@ -45,10 +49,48 @@ namespace Homunculus.Model.Interpretation
         public static ClassAction Of(ModelFile model, int cls) =>
             cls >= 0 && cls < model.Classes.Count && model.Classes[cls].Action is { } action ? action : ForwardAction;
 
-        /// <summary>Whether any class does more than forward: only then do programs and stubs carry action code.</summary>
-        public static bool Any(ModelFile model) => model.Classes.Any(c => c.Action is { } a && a.Kind != ClassActionKind.Forward);
+        /// <summary>The action of class <paramref name="cls"/> among <paramref name="classes"/>: forward when it has none (or is no class).</summary>
+        public static ClassAction Of(EquatableArray<ClassInfo> classes, int cls) =>
+            cls >= 0 && cls < classes.Count && classes[cls].Action is { } action ? action : ForwardAction;
 
-        public static bool Uses(ModelFile model, ClassActionKind kind) => model.Classes.Any(c => c.Action is { } a && a.Kind == kind);
+        /// <summary>
+        /// Whether any class does more than forward (in a schedule: any class of any model): only then do programs and
+        /// stubs carry action code.
+        /// </summary>
+        public static bool Any(ModelFile model) => ClassLists(model).Any(l => l.Any(c => c.Action is { } a && a.Kind != ClassActionKind.Forward));
+
+        public static bool Uses(ModelFile model, ClassActionKind kind) => ClassLists(model).Any(l => l.Any(c => c.Action is { } a && a.Kind == kind));
+
+        private static EquatableArray<ClassInfo>[] ClassLists(ModelFile model) =>
+            Schedules.Of(model) is { } schedule ? schedule.Models.Select(m => m.Classes).ToArray() : new[] { model.Classes };
+
+        /// <summary>
+        /// The fate of a packet with the decision <paramref name="decision"/> (<see cref="ReferenceInterpreter.Decide"/>:
+        /// per model its class, or <see cref="ReferenceInterpreter.NotRun"/>). A single model: the action of its class. A
+        /// schedule (docs/schedule.md): the models that ran apply their classes' actions in schedule order, so a drop
+        /// wins over everything, the last port set is the egress port, the last DSCP set is the DSCP, a copy goes to the
+        /// CPU when any model asks for one (one copy: the clone session is the .hspec's), and the digest is one per
+        /// packet, carrying the class of the last model that asks for one.
+        /// </summary>
+        public static PacketFate Fate(ModelFile model, System.Collections.Generic.IReadOnlyList<int> decision, int ingressPort)
+        {
+            if (Schedules.Of(model) is not { } schedule) return Fate(Of(model, decision[0]), ingressPort);
+            bool dropped = false, digest = false;
+            int port = ingressPort, clone = -1, dscp = -1, digestModel = 0;
+            for (int m = 0; m < schedule.Models.Count; m++)
+            {
+                var action = Of(schedule.Models[m].Classes, decision[m]);
+                switch (action.Kind)
+                {
+                    case ClassActionKind.Drop: dropped = true; break;
+                    case ClassActionKind.Port: port = action.Value; break;
+                    case ClassActionKind.Cpu: clone = action.Value; break;
+                    case ClassActionKind.Digest: digest = true; digestModel = m; break;
+                    case ClassActionKind.Dscp: dscp = action.Value; break;
+                }
+            }
+            return new PacketFate(dropped, port, clone, digest, dscp, digestModel);
+        }
 
         /// <summary>The fate of a packet of a class with <paramref name="action"/> that came in on <paramref name="ingressPort"/>.</summary>
         public static PacketFate Fate(ClassAction action, int ingressPort)

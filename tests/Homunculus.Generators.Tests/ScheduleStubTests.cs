@@ -238,6 +238,48 @@ namespace Homunculus.Generators.Tests
             Assert.DoesNotContain("public enum Class", stub.Substring(0, stub.IndexOf("public static class Detect", StringComparison.Ordinal)));
         }
 
+        /// <summary>Each model with actions has ActionOf and ActionArgument for its own classes, in its nested class.</summary>
+        [Fact]
+        public void Each_model_with_actions_has_its_own_ActionOf()
+        {
+            var model = HandBuilt();
+            var schedule = Schedules.Of(model)!;
+            var acts = new[]
+            {
+                new ClassAction { Kind = ClassActionKind.Drop },
+                new ClassAction { Kind = ClassActionKind.Port, Value = 9 },
+            };
+            var models = schedule.Models.Select((m, i) => i == 0 ? m with { Classes = m.Classes.Select((c, k) => k == 1 ? c with { Action = acts[0] } : c).ToEquatableArray() }
+                : i == 1 ? m with { Classes = m.Classes.Select((c, k) => k == 2 ? c with { Action = acts[1] } : c).ToEquatableArray() } : m).ToEquatableArray();
+            var acting = model with { Model = schedule with { Models = models } };
+            string stub = GeneratorHarness.Generate(acting);
+            var ids = models.Select(m => Identifiers.CSharp(m.Name)).ToList();
+            string type = "global::Test.App." + Identifiers.CSharp(acting.Name);
+            var sb = new StringBuilder("public static class ActionBridge\n{\n");
+            for (int m = 0; m < 2; m++)
+            {
+                sb.AppendLine($"  public static int ActionOf{m}(int cls) => (int){type}.{ids[m]}.{StubNames.ActionOf}(({type}.{ids[m]}.{StubNames.ClassEnum})cls);");
+                sb.AppendLine($"  public static int ActionArgument{m}(int cls) => {type}.{ids[m]}.{StubNames.ActionArgument}(({type}.{ids[m]}.{StubNames.ClassEnum})cls);");
+            }
+            sb.AppendLine("}");
+            var (_, stubDiagnostics) = GeneratorHarness.Compile(false, stub);
+            Assert.True(stubDiagnostics.IsEmpty, string.Join("\n", stubDiagnostics));
+            var (compilation, _) = GeneratorHarness.Compile(false, stub, sb.ToString());
+            var bridge = GeneratorHarness.Load(compilation).GetType("ActionBridge", throwOnError: true)!;
+            for (int m = 0; m < 2; m++)
+            {
+                var actionOf = bridge.GetMethod($"ActionOf{m}")!.CreateDelegate<Func<int, int>>();
+                var argument = bridge.GetMethod($"ActionArgument{m}")!.CreateDelegate<Func<int, int>>();
+                for (int c = 0; c < models[m].Classes.Count; c++)
+                {
+                    var expected = ClassActions.Of(models[m].Classes, c);
+                    Assert.Equal((int)expected.Kind, actionOf(c));
+                    Assert.Equal(expected.Value, argument(c));
+                }
+            }
+            Assert.DoesNotContain(StubNames.ActionOf, GeneratorHarness.Generate(model));
+        }
+
         [Fact]
         public void A_model_named_like_a_member_of_the_stub_has_no_stub()
         {

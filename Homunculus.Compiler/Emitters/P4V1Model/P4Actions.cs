@@ -45,6 +45,11 @@ public static class P4Actions
     /// <summary>One comment line per acting class, and the digest struct when a class sends digests (top level, after the headers).</summary>
     public static void WriteDeclarations(CodeWriter w, ModelFile model)
     {
+        if (Schedules.Of(model) is { } schedule)
+        {
+            WriteScheduleDeclarations(w, model, schedule);
+            return;
+        }
         var acting = Acting(model);
         if (acting.Count == 0) return;
         w.Line();
@@ -80,16 +85,82 @@ public static class P4Actions
     /// </summary>
     public static void WriteApply(CodeWriter w, ModelFile model)
     {
-        string result = P4FeatureTransport.ResultRef(model);
-        WriteChain(w, model, result, action => action.Kind switch
+        if (Schedules.Of(model) is not null)
         {
-            ClassActionKind.Drop => new[] { "mark_to_drop(sm);" },
-            ClassActionKind.Port => new[] { $"sm.egress_spec = {I(action.Value)};" },
-            ClassActionKind.Cpu => new[] { $"clone(CloneType.I2E, {I(action.Value)});   // the packet as it arrived, to the session's port" },
-            ClassActionKind.Digest => new[] { $"digest<{DigestType}>({I(DigestReceiver)}, {{ {result}, sm.ingress_port, h.{P4FeatureTransport.EthernetInstance}.src }});" },
-            ClassActionKind.Dscp => DscpRewrite(action.Value),
-            _ => Array.Empty<string>(),
-        });
+            WriteScheduleChains(w, model, (m, result, action) => V1ModelStatements(action, $"(bit<{P4FeatureTransport.ResultBits}>){I(m)}, {result}"));
+            return;
+        }
+        string result = P4FeatureTransport.ResultRef(model);
+        WriteChain(w, model, result, action => V1ModelStatements(action, result));
+    }
+
+    private static IReadOnlyList<string> V1ModelStatements(ClassAction action, string digested) => action.Kind switch
+    {
+        ClassActionKind.Drop => new[] { "mark_to_drop(sm);" },
+        ClassActionKind.Port => new[] { $"sm.egress_spec = {I(action.Value)};" },
+        ClassActionKind.Cpu => new[] { $"clone(CloneType.I2E, {I(action.Value)});   // the packet as it arrived, to the session's port" },
+        ClassActionKind.Digest => new[] { $"digest<{DigestType}>({I(DigestReceiver)}, {{ {digested}, sm.ingress_port, h.{P4FeatureTransport.EthernetInstance}.src }});" },
+        ClassActionKind.Dscp => DscpRewrite(action.Value),
+        _ => Array.Empty<string>(),
+    };
+
+    /// <summary>
+    /// A schedule's comment lines (each model's acting classes) and its digest struct, which also carries the index of
+    /// the model whose class it reports.
+    /// </summary>
+    private static void WriteScheduleDeclarations(CodeWriter w, ModelFile file, ScheduleModel schedule)
+    {
+        if (!ClassActions.Any(file)) return;
+        w.Line();
+        w.Line("// Per-class actions (docs/actions.md) of the models that ran, in schedule order (docs/schedule.md): a drop wins,");
+        w.Line("// the last port and DSCP set win, one copy to the CPU, one digest (of the last model asking for one).");
+        for (int m = 0; m < schedule.Models.Count; m++)
+        {
+            var view = Schedules.View(file, m);
+            foreach (var (c, action) in Acting(view))
+                w.Line($"//   model {I(m)} '{Escaping.Comment(view.Name)}', class {I(c)} '{Escaping.Comment(view.Classes[c].Name)}': {Describe(action)}");
+        }
+        if (ClassActions.Uses(file, ClassActionKind.Digest))
+            w.Line($"struct {DigestType} {{ bit<{P4FeatureTransport.ResultBits}> model_index; bit<{P4FeatureTransport.ResultBits}> class_index; bit<9> ingress_port; bit<48> eth_src; }}");
+    }
+
+    /// <summary>
+    /// The actions of a schedule (<see cref="ClassActions.Fate(ModelFile, IReadOnlyList{int}, int)"/>): each model's port
+    /// and DSCP actions on its result field, in schedule order, so the last one set wins; then the copy to the CPU, the
+    /// digest and the drop, each written once, as a chain from the last model to the first: one copy, one digest (of the
+    /// last model asking for one; a v1model digest call would otherwise replace an earlier one), and a drop no later
+    /// port can undo. A model that did not run holds 255 in its result field, which no class equals.
+    /// </summary>
+    public static void WriteScheduleChains(CodeWriter w, ModelFile file, Func<int, string, ClassAction, IReadOnlyList<string>> statements)
+    {
+        if (!ClassActions.Any(file)) return;
+        var schedule = Schedules.Of(file)!;
+        var once = new[] { ClassActionKind.Cpu, ClassActionKind.Digest, ClassActionKind.Drop };
+        w.Line("// per-class actions (docs/schedule.md): the models that ran act in schedule order; one copy, one digest, and a drop wins");
+        IDisposable? guard = file.ReadsPacketFields ? null : w.Block($"if (h.{P4FeatureTransport.FeatureInstance}.isValid()) {{");
+        var acting = Enumerable.Range(0, schedule.Models.Count).Select(m => Acting(Schedules.View(file, m))).ToList();
+        for (int m = 0; m < schedule.Models.Count; m++)
+        {
+            string result = P4FeatureTransport.ResultRef(file, m);
+            WriteBranches(w, Schedules.View(file, m), result, acting[m].Where(a => !once.Contains(a.Action.Kind)).ToList(), action => statements(m, result, action));
+        }
+        foreach (var kind in once)
+        {
+            int branch = 0;
+            for (int m = schedule.Models.Count - 1; m >= 0; m--)
+            {
+                var classes = acting[m].Where(a => a.Action.Kind == kind).ToList();
+                if (classes.Count == 0) continue;
+                string result = P4FeatureTransport.ResultRef(file, m);
+                string names = string.Join(", ", classes.Select(c => $"'{Escaping.Comment(schedule.Models[m].Classes[c.Class].Name)}'"));
+                w.Line($"{(branch++ == 0 ? "" : "} else ")}if ({string.Join(" || ", classes.Select(c => $"{result} == {I(c.Class)}"))}) {{   // model '{Escaping.Comment(schedule.Models[m].Name)}', {names}: {Describe(classes[0].Action)}");
+                w.Indent();
+                foreach (var line in statements(m, result, classes[0].Action)) w.Line(line);
+                w.Outdent();
+            }
+            if (branch > 0) w.Line("}");
+        }
+        guard?.Dispose();
     }
 
     /// <summary>
@@ -102,6 +173,13 @@ public static class P4Actions
         if (acting.Count == 0) return;
         w.Line("// per-class actions (docs/actions.md): after the class is written; every action but drop also forwards");
         IDisposable? guard = model.ReadsPacketFields ? null : w.Block($"if (h.{P4FeatureTransport.FeatureInstance}.isValid()) {{");
+        WriteBranches(w, model, result, acting, statements);
+        guard?.Dispose();
+    }
+
+    private static void WriteBranches(CodeWriter w, ModelFile model, string result, IReadOnlyList<(int Class, ClassAction Action)> acting, Func<ClassAction, IReadOnlyList<string>> statements)
+    {
+        if (acting.Count == 0) return;
         for (int i = 0; i < acting.Count; i++)
         {
             var (c, action) = acting[i];
@@ -111,7 +189,6 @@ public static class P4Actions
             w.Outdent();
         }
         w.Line("}");
-        guard?.Dispose();
     }
 
     /// <summary>

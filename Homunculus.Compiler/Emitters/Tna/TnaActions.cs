@@ -32,23 +32,47 @@ public static class TnaActions
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The lowered program with the metadata the actions need (zeroed in the parser like the rest).</summary>
-    public static TnaProgram Extend(ModelFile model, TnaProgram program) =>
-        !ClassActions.Uses(model, ClassActionKind.Digest) ? program
-            : program with { Metadata = program.Metadata.Append(new TnaField(PortField, 9, "per-class actions: the ingress port, for the class digest")).ToList() };
+    /// <summary>In a schedule, the model whose class the digest carries (the deparser packs it with the class).</summary>
+    public const string DigestModelField = "m.act_digest_model";
+
+    /// <summary>In a schedule, the class the digest carries.</summary>
+    public const string DigestClassField = "m.act_digest_class";
+
+    public static TnaProgram Extend(ModelFile model, TnaProgram program)
+    {
+        if (!ClassActions.Uses(model, ClassActionKind.Digest)) return program;
+        var metadata = program.Metadata.Append(new TnaField(PortField, 9, "per-class actions: the ingress port, for the class digest"));
+        if (Schedules.Of(model) is not null)
+            metadata = metadata.Concat(new[]
+            {
+                new TnaField(DigestModelField, P4FeatureTransport.ResultBits, "per-class actions: the model whose class the digest carries"),
+                new TnaField(DigestClassField, P4FeatureTransport.ResultBits, "per-class actions: the class the digest carries"),
+            });
+        return program with { Metadata = metadata.ToList() };
+    }
 
     /// <summary>The action chain, written right after <c>tm_md.ucast_egress_port = ig_md.ingress_port;</c>.</summary>
     public static void WriteApply(CodeWriter w, ModelFile model)
     {
-        P4Actions.WriteChain(w, model, P4FeatureTransport.ResultRef(model), action => action.Kind switch
+        if (Schedules.Of(model) is not null)
         {
-            ClassActionKind.Drop => new[] { "dprsr_md.drop_ctl = 1;" },
-            ClassActionKind.Port => new[] { $"tm_md.ucast_egress_port = {I(action.Value)};" },
-            ClassActionKind.Cpu => new[] { "tm_md.copy_to_cpu = 1;   // a copy to the CPU port" },
-            ClassActionKind.Digest => new[] { $"dprsr_md.digest_type = {I(DigestType)};", $"{PortField} = ig_md.ingress_port;" },
-            ClassActionKind.Forward => Array.Empty<string>(),
-            _ => throw new NotSupportedException($"the Tofino program cannot carry out the action {action}"),
-        });
+            P4Actions.WriteScheduleChains(w, model, (m, result, action) => action.Kind == ClassActionKind.Digest
+                ? Statements(action).Concat(new[] { $"{DigestModelField} = {I(m)};", $"{DigestClassField} = {result};" }).ToList()
+                : Statements(action));
+            return;
+        }
+        P4Actions.WriteChain(w, model, P4FeatureTransport.ResultRef(model), Statements);
     }
+
+    private static IReadOnlyList<string> Statements(ClassAction action) => action.Kind switch
+    {
+        ClassActionKind.Drop => new[] { "dprsr_md.drop_ctl = 1;" },
+        ClassActionKind.Port => new[] { $"tm_md.ucast_egress_port = {I(action.Value)};" },
+        ClassActionKind.Cpu => new[] { "tm_md.copy_to_cpu = 1;   // a copy to the CPU port" },
+        ClassActionKind.Digest => new[] { $"dprsr_md.digest_type = {I(DigestType)};", $"{PortField} = ig_md.ingress_port;" },
+        ClassActionKind.Forward => Array.Empty<string>(),
+        _ => throw new NotSupportedException($"the Tofino program cannot carry out the action {action}"),
+    };
 
     /// <summary>The ingress deparser's Digest instance (before its apply block).</summary>
     public static void WriteDeparserDeclarations(CodeWriter w, ModelFile model)
@@ -61,7 +85,8 @@ public static class TnaActions
     public static void WriteDeparserApply(CodeWriter w, ModelFile model)
     {
         if (!ClassActions.Uses(model, ClassActionKind.Digest)) return;
-        string fields = string.Join(", ", new[] { P4FeatureTransport.ResultRef(model), PortField, $"h.{P4FeatureTransport.EthernetInstance}.src" });
+        var carried = Schedules.Of(model) is null ? new[] { P4FeatureTransport.ResultRef(model) } : new[] { DigestModelField, DigestClassField };
+        string fields = string.Join(", ", carried.Concat(new[] { PortField, $"h.{P4FeatureTransport.EthernetInstance}.src" }));
         w.Line($"if (dprsr_md.digest_type == {I(DigestType)}) {{ {DigestInstance}.pack({{ {fields} }}); }}");
     }
 }

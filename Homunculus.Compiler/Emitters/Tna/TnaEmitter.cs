@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Homunculus.Compiler.CostModels.Tofino;
 using Homunculus.Compiler.Emitters.P4V1Model;
+using Homunculus.Model.Interpretation;
 using Homunculus.Model.Ir;
 using Homunculus.Model.Naming;
 using Homunculus.Model.Text;
@@ -16,6 +17,7 @@ public static class TnaLowering
 {
     public static string? CannotLower(ModelFile model) =>
         TnaPacketParser.CannotParse(model) ?? TnaFlowState.CannotKeep(model)
+        ?? (ClassActions.Uses(model, ClassActionKind.Dscp) ? "the Tofino code generator does not rewrite the DSCP" : null)
         ?? (Schedules.Of(model) is not null ? TnaScheduleLowering.CannotLower(model) : CannotLowerBody(model));
 
     /// <summary>Why the model itself has no table lowering (its features aside); null when it has one.</summary>

@@ -12,8 +12,9 @@ namespace Homunculus.Compiler.Emitters.Vectors;
 /// <summary>
 /// Test vectors of a schedule on the feature header (docs/schedule.md, docs/test-vectors.md): the same feature packets
 /// as for one model, whose header ends with one result byte per model; <c>expected.pcap</c> holds each model's class
-/// from <see cref="ReferenceInterpreter.Decide"/>, 255 for a model that does not run. A schedule's program forwards
-/// every packet, so every frame comes back. A schedule on packet fields gets no vectors yet.
+/// from <see cref="ReferenceInterpreter.Decide"/>, 255 for a model that does not run. Every frame comes back unless the
+/// models' actions drop it or send it out of another port (<see cref="ClassActions.Fate(ModelFile, IReadOnlyList{int}, int)"/>).
+/// A schedule on packet fields gets no vectors yet.
 /// </summary>
 internal static class ScheduleVectors
 {
@@ -36,17 +37,18 @@ internal static class ScheduleVectors
             for (int m = 0; m < decided.Length; m++) counts[m][decided[m] == ReferenceInterpreter.NotRun ? counts[m].Length - 1 : decided[m]]++;
             uint seconds = (uint)(i / 1000), micros = (uint)(i % 1000 * 1000);
             input.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, none)));
-            expected.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, results)));
+            var fate = ClassActions.Fate(model, decided, VectorsEmitter.HarnessPort);
+            if (!fate.Dropped && fate.EgressPort == VectorsEmitter.HarnessPort) expected.Add(new Pcap.Record(seconds, micros, FeaturePacket.Encode(model, row, results)));
         }
         return new[]
         {
             GeneratedFile.Binary(VectorsEmitter.InputFile, Pcap.Write(input)),
             GeneratedFile.Binary(VectorsEmitter.ExpectedFile, Pcap.Write(expected)),
-            new GeneratedFile(VectorsEmitter.ReadmeFile, Readme(model, schedule, rows.Rows.Count, counts)),
+            new GeneratedFile(VectorsEmitter.ReadmeFile, Readme(model, schedule, rows.Rows.Count, counts, expected.Count)),
         };
     }
 
-    private static string Readme(ModelFile model, ScheduleModel schedule, int count, int[][] counts)
+    private static string Readme(ModelFile model, ScheduleModel schedule, int count, int[][] counts, int back)
     {
         var inv = CultureInfo.InvariantCulture;
         string p4 = Identifiers.Snake(model.Name);
@@ -72,6 +74,11 @@ internal static class ScheduleVectors
         VectorsEmitter.Bmv2Replay(w, p4);
         w.Line();
         w.Line("The program returns every packet on the port it came in on, with the result bytes written; everything else is unchanged, so the output capture must equal `expected.pcap` frame for frame.");
+        if (ClassActions.Any(model))
+        {
+            w.Line();
+            w.Line(string.Create(inv, $"Per-class actions of the models (docs/schedule.md) apply: a packet one of the models that ran drops, or whose last port set is not {VectorsEmitter.HarnessPort}, does not come back, so `expected.pcap` holds the {back} of the {count} packets that do; copies to the CPU and digests do not appear on port {VectorsEmitter.HarnessPort}."));
+        }
         return w.ToString();
     }
 }

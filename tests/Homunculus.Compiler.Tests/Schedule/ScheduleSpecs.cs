@@ -63,10 +63,16 @@ public static class ScheduleSpecs
             { "name": "severity", "after": "kind", "input": true, "features": ["count", "src_bytes"], "classes": { "severe": ["neptune", "smurf"], "mild": "*" } }
         """;
 
-    /// <summary>The sample schedule on the IoT Sentinel captures (samples/DeviceClassification/schedule.hspec), for a target.</summary>
+    /// <summary>
+    /// The sample schedule on the IoT Sentinel captures (samples/DeviceClassification/schedule.hspec), for a target.
+    /// On tofino the models are chosen on a per-packet validation split: the "hub" tree chosen on whole captures reads
+    /// all eight fields, 16 PHV bits more than the one chosen per packet and just over its third of the budget (1368 of
+    /// 1365 bits), and these tests are about the composed program, not the sample's budget.
+    /// </summary>
     public static string Packets(string target) =>
         File.ReadAllText(Path.Combine(PacketFieldTests.SampleFolder, "schedule.hspec"))
             .Replace("\"data/", $"\"{Captures}/", StringComparison.Ordinal)
+            .Replace("\"labelFromFolder\": true,", target == "tofino" ? "\"labelFromFolder\": true, \"validationBy\": \"packet\"," : "\"labelFromFolder\": true,", StringComparison.Ordinal)
             .Replace("\"target\": \"bmv2\"", $"\"target\": \"{target}\"", StringComparison.Ordinal);
 
     /// <summary>The sample schedule with two flow features, decisions from each flow's second packet on (bmv2).</summary>

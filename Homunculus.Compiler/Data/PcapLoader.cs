@@ -152,32 +152,30 @@ public static class PcapLoader
 
     private static List<CaptureRows>? ReadAll(HSpec spec, IReadOnlyList<PcapCapture> captures, List<string> fields, IReadOnlyDictionary<string, byte[]> files, DiagnosticBag diagnostics)
     {
+        // A filter address written inline (checked by the parser) or read from a file beside the capture.
+        bool TryAddress(string? text, DataPath? file, Func<string?, byte[]?> parse, string what, out byte[]? address)
+        {
+            address = null;
+            if (text is not null) address = parse(text);
+            else if (file is not null)
+            {
+                string content = System.Text.Encoding.UTF8.GetString(files[file.FullPath]);
+                address = parse(content);
+                if (address is null)
+                {
+                    diagnostics.Report(DiagnosticCatalog.DataReadError, file.Location, file.FullPath, $"it does not hold {what} (found '{content.Trim()}')");
+                    return false;
+                }
+            }
+            return true;
+        }
+
         var result = new List<CaptureRows>();
         foreach (var capture in captures)
         {
-            byte[]? mac = null, ip = null;
-            if (capture.EthSrc is { } macText) mac = PcapReader.ParseMac(macText);
-            else if (capture.EthSrcFile is { } macFile)
-            {
-                string text = System.Text.Encoding.UTF8.GetString(files[macFile.FullPath]);
-                mac = PcapReader.ParseMac(text);
-                if (mac is null)
-                {
-                    diagnostics.Report(DiagnosticCatalog.DataReadError, macFile.Location, macFile.FullPath, $"it does not hold a MAC address (found '{text.Trim()}')");
-                    return null;
-                }
-            }
-            if (capture.IpSrc is { } ipText) ip = PcapReader.ParseIp(ipText);
-            else if (capture.IpSrcFile is { } ipFile)
-            {
-                string text = System.Text.Encoding.UTF8.GetString(files[ipFile.FullPath]);
-                ip = PcapReader.ParseIp(text);
-                if (ip is null)
-                {
-                    diagnostics.Report(DiagnosticCatalog.DataReadError, ipFile.Location, ipFile.FullPath, $"it does not hold an IPv4 or IPv6 address (found '{text.Trim()}')");
-                    return null;
-                }
-            }
+            if (!TryAddress(capture.EthSrc, capture.EthSrcFile, PcapReader.ParseMac, "a MAC address", out var mac)
+                || !TryAddress(capture.IpSrc, capture.IpSrcFile, PcapReader.ParseIp, "an IPv4 or IPv6 address", out var ip))
+                return null;
             byte[] bytes = files[capture.File.FullPath];
             var frames = PcapReader.TryRead(bytes, out string? error);
             if (frames is null)

@@ -578,27 +578,26 @@ public sealed partial class HSpecParser
             return inherited;
         }
         _r.CheckProperties(obj, FilterProperties, what + ".");
-        string? mac = null, macFile = null, ip = null, ipFile = null;
-        if (obj["ethSrc"] is { } macToken)
-        {
-            mac = _r.String(macToken, what + ".ethSrc");
-            if (Homunculus.Model.Packets.PcapReader.ParseMac(mac) is null)
-                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(macToken), what + ".ethSrc", "must be a MAC address such as \"20:f8:5e:ca:91:52\"");
-        }
-        if (obj["ethSrcFile"] is { } fileToken) macFile = _r.String(fileToken, what + ".ethSrcFile");
-        if (mac is not null && macFile is not null)
-            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, "takes ethSrc or ethSrcFile, not both");
-        if (obj["ipSrc"] is { } ipToken)
-        {
-            ip = _r.String(ipToken, what + ".ipSrc");
-            if (Homunculus.Model.Packets.PcapReader.ParseIp(ip) is null)
-                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(ipToken), what + ".ipSrc", "must be an IPv4 address such as \"192.168.0.20\" or an IPv6 address such as \"fe80::22f8:5eff:feca:9152\"");
-        }
-        if (obj["ipSrcFile"] is { } ipFileToken) ipFile = _r.String(ipFileToken, what + ".ipSrcFile");
-        if (ip is not null && ipFile is not null)
-            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, "takes ipSrc or ipSrcFile, not both");
+        var (mac, macFile) = FilterAddress(obj, what, "ethSrc", Homunculus.Model.Packets.PcapReader.ParseMac, "a MAC address such as \"20:f8:5e:ca:91:52\"");
+        var (ip, ipFile) = FilterAddress(obj, what, "ipSrc", Homunculus.Model.Packets.PcapReader.ParseIp, "an IPv4 address such as \"192.168.0.20\" or an IPv6 address such as \"fe80::22f8:5eff:feca:9152\"");
         var filter = new CaptureFilter(mac, macFile, ip, ipFile);
         return filter.IsEmpty ? inherited : filter;
+    }
+
+    /// <summary>A filter's address, written inline as <paramref name="key"/> or named by <paramref name="key"/>File (a file beside each capture), not both.</summary>
+    private (string? Address, string? File) FilterAddress(JObject obj, string what, string key, Func<string?, byte[]?> parse, string example)
+    {
+        string? address = null, file = null;
+        if (obj[key] is { } token)
+        {
+            address = _r.String(token, $"{what}.{key}");
+            if (parse(address) is null)
+                _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(token), $"{what}.{key}", "must be " + example);
+        }
+        if (obj[key + "File"] is { } fileToken) file = _r.String(fileToken, $"{what}.{key}File");
+        if (address is not null && file is not null)
+            _diagnostics.Report(DiagnosticCatalog.InvalidValue, _r.Loc(obj), what, $"takes {key} or {key}File, not both");
+        return (address, file);
     }
 
     /// <summary>
